@@ -1,0 +1,32 @@
+"""ml5-dcgan-tools: train a DCGAN, export it as an ml5.js bundle, validate anyone's bundle.
+
+The public API is imported lazily, so ``import ml5_dcgan_tools`` stays cheap and only the
+functions that need TensorFlow import it, when called::
+
+    from ml5_dcgan_tools import validate_manifest, export_bundle
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "validate_manifest": "ml5_dcgan_tools.manifest",
+    "create_manifest": "ml5_dcgan_tools.manifest",
+    "export_bundle": "ml5_dcgan_tools.export",
+    "ExportReport": "ml5_dcgan_tools.export",
+    "Finding": "ml5_dcgan_tools.findings",
+    "Report": "ml5_dcgan_tools.findings",
+    "UserError": "ml5_dcgan_tools.errors",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'ml5_dcgan_tools' has no attribute {name!r}")

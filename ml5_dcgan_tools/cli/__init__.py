@@ -1,0 +1,59 @@
+"""The ``ml5-dcgan`` command line: parses, calls the library, prints.
+
+Each command group lives in its own module here and imports the heavy parts of the library
+(TensorFlow, Keras) inside the command body, so ``ml5-dcgan --help`` and manifest validation
+start in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import UserError
+
+EXIT_CODES_HELP = """
+Exit codes: 0 success, 1 the checked thing failed (or the job failed), 2 usage error or
+unreadable input, 130 interrupted.
+"""
+
+
+@click.group(
+    help=(
+        "From a folder of images to a DCGAN that runs in an ml5.js sketch, and checks for the "
+        "models other people submit.\n\n"
+        "Typical session:\n\n"
+        "\b\n"
+        "  ml5-dcgan manifest validate submissions/     # check community manifests\n"
+        "  ml5-dcgan export generator.keras --out bundle # Keras 3 -> ml5 bundle, verified in TF.js\n"
+        "\n" + EXIT_CODES_HELP
+    ),
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="ml5-dcgan")
+def cli() -> None:
+    pass
+
+
+# Command groups are registered here, one line each, from their own modules.
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one readable line and a non-zero exit for every user-facing failure."""
+    try:
+        code = cli.main(args=argv, prog_name="ml5-dcgan", standalone_mode=False)
+    except UserError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

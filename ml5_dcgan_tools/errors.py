@@ -1,0 +1,34 @@
+"""The one exception type a user ever sees, rendered as a single line by the CLI."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A failure the user can fix: says what went wrong, where, and how to fix it.
+
+    The CLI prints ``str(error)`` on one line and exits with ``exit_code``; library callers can
+    read the parts separately.
+    """
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None,
+                 exit_code: int = 1) -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        self.exit_code = exit_code
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        text = self.what
+        if self.where:
+            text += f" ({self.where})"
+        if self.fix:
+            text += f". Fix: {self.fix}"
+        return text
+
+
+class UsageError(UserError):
+    """Bad arguments or unreadable input: exit code 2, like Click's own usage errors."""
+
+    def __init__(self, what: str, *, where: str | None = None, fix: str | None = None) -> None:
+        super().__init__(what, where=where, fix=fix, exit_code=2)
