@@ -1,0 +1,276 @@
+"""Export a Keras 3 generator as a TF.js layers bundle, then prove it inside the real runtimes.
+
+Like Hugging Face Optimum's exporters: write the model, then run it in the target runtimes on
+fixed inputs and compare with the reference at a stated tolerance, naming any runtime that
+differs. Everything is written into a temporary folder beside ``out_dir`` and moved into place
+only once verified, so a failed export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .. import __version__
+from ..errors import UsageError, UserError
+from ..reference import Reference, reference_latents, write_reference
+from .layers_format import (
+    WEIGHT_NAMES,
+    TfjsLayer,
+    UnsupportedModel,
+    model_topology,
+    translate_model,
+)
+from .ml5_target import Ml5Plan, plan_ml5
+from .weights import DEFAULT_SHARD_BYTES, EncodedWeight, Quantization, encode_weight, write_shards
+
+Target = Literal["ml5", "tfjs"]
+RUNTIME_ATOL = 1e-4
+"""Max abs difference allowed between TF.js and Keras on the weights the bundle stores."""
+QUANTIZATION_BOUNDS = {"none": 0.0, "float16": 0.02, "uint16": 0.02, "uint8": 0.25}
+"""Max abs output change (on the [-1, 1] scale) that quantizing the weights may cause."""
+REFERENCE_COUNT = 4
+
+
+@dataclass
+class RuntimeCheck:
+    version: str
+    max_abs_error: float | None
+    seconds: float
+    ml5_accepts: bool | None
+    problem: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class ExportReport:
+    """What was exported and how it was proven; ``as_dict()`` is the ``--json`` output."""
+
+    out_dir: Path
+    target: Target
+    quantization: Quantization
+    latent_dim: int
+    output_shape: list[int]
+    parameters: int
+    bundle_bytes: int
+    files: list[str]
+    adaptations: list[str] = field(default_factory=list)
+    quantization_error: float = 0.0
+    runtime_checks: list[RuntimeCheck] = field(default_factory=list)
+    verified: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["out_dir"] = str(self.out_dir)
+        return data
+
+
+def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError("the output path is a file", where=str(out_dir),
+                         fix="give --out a folder path")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise UsageError("the output folder is not empty", where=str(out_dir),
+                         fix="pass --overwrite to replace it, or choose another --out")
+
+
+def _encode_weights(model: Any, layers: list[TfjsLayer],
+                    quantization: Quantization) -> list[EncodedWeight]:
+    """Every weight TF.js will look for, named ``<layer>/<weight>``, in topology order."""
+    encoded = []
+    for layer in layers:
+        if layer.class_name == "InputLayer":
+            continue
+        for variable in model.get_layer(layer.name).weights:
+            if variable.name not in WEIGHT_NAMES:
+                raise UnsupportedModel(layer.name, f"unexpected weight '{variable.name}'",
+                                       "use standard Keras layers only")
+            values = np.asarray(variable.numpy(), dtype=np.float32)
+            encoded.append(encode_weight(f"{layer.name}/{variable.name}", values, quantization))
+    return encoded
+
+
+def _outputs(model: Any, latents: np.ndarray) -> np.ndarray:
+    return np.asarray(model(latents, training=False), dtype=np.float32)
+
+
+def _outputs_with_weights(model: Any, weights: list[EncodedWeight],
+                          latents: np.ndarray) -> np.ndarray:
+    """What the bundle should compute: the model run on the weights as TF.js decodes them."""
+    import keras
+
+    decoded = {weight.spec["name"]: weight.decoded for weight in weights}
+    clone = keras.models.clone_model(model)
+    for layer in clone.layers:
+        for variable in layer.weights:
+            variable.assign(decoded[f"{layer.name}/{variable.name}"])
+    return _outputs(clone, latents)
+
+
+def _check_model(model: Any) -> None:
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise UnsupportedModel(model.name, "the model must have exactly one input and one output",
+                               "export the generator alone: latent vector in, image out")
+    for variable in model.weights:
+        if variable.dtype != "float32":
+            raise UnsupportedModel(model.name, f"weight {variable.path} is {variable.dtype}",
+                                   "save the generator with float32 weights")
+
+
+def verify_bundle(bundle: Path, reference: Reference, target: Target,
+                  versions: tuple[str, ...] | None = None) -> list[RuntimeCheck]:
+    """Run the bundle in each TF.js runtime and compare with the reference outputs."""
+    from ..runtime.tfjs import TFJS_VERSIONS, compare_outputs, run_bundle
+
+    checks = []
+    for version in versions or TFJS_VERSIONS:
+        run = run_bundle(bundle, reference.latents, version)
+        check = RuntimeCheck(version, None, run.seconds, run.ml5_accepts)
+        if run.error:
+            check.problem = f"TF.js {version} could not run the bundle: {run.error}"
+        else:
+            check.max_abs_error = compare_outputs(reference.outputs, run.outputs)
+            if not check.max_abs_error <= RUNTIME_ATOL:
+                check.problem = (f"TF.js {version} output differs from Keras by "
+                                 f"{check.max_abs_error:.3g} (allowed {RUNTIME_ATOL:g})")
+            elif target == "ml5" and not run.ml5_accepts:
+                check.problem = f"ml5's post-processing rejects the output: {run.ml5_problem}"
+        checks.append(check)
+    return checks
+
+
+def _write_bundle(folder: Path, model: Any, layers: list[TfjsLayer], weights: list[EncodedWeight],
+                  shard_bytes: int, manifest: dict[str, Any] | None) -> int:
+    """Write model.json, shards and manifest; return the bytes a browser downloads."""
+    import keras
+
+    model_json = {
+        "format": "layers-model",
+        "generatedBy": f"keras v{keras.__version__}",
+        "convertedBy": f"ml5-dcgan-tools v{__version__}",
+        "modelTopology": model_topology(layers, model.name, keras.__version__),
+        "weightsManifest": [write_shards(weights, folder, shard_bytes)],
+    }
+    text = json.dumps(model_json) + "\n"
+    (folder / "model.json").write_text(text)
+    if manifest is not None:
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return len(text.encode()) + sum(len(weight.data) for weight in weights)
+
+
+def _manifest(plan: Ml5Plan, description: str | None, model_name: str) -> dict[str, Any]:
+    from ..manifest import validate_manifest
+
+    manifest = {
+        "description": description or f"DCGAN {model_name}, {plan.size}x{plan.size}",
+        "model": "model.json",
+        "modelSize": plan.size,
+        "modelLatentDim": plan.latent_dim,
+    }
+    report = validate_manifest(manifest)
+    if report.status() == "fail":
+        raise UserError("the manifest would not be valid: " + "; ".join(
+            finding.message for finding in report.findings if finding.severity == "fail"),
+            fix="check --description")
+    return manifest
+
+
+def _move_into_place(staging: Path, out_dir: Path) -> None:
+    if out_dir.exists():
+        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        out_dir.rename(retired / out_dir.name)
+        staging.rename(out_dir)
+        shutil.rmtree(retired)
+    else:
+        staging.rename(out_dir)
+
+
+def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str | None = None,
+                  target: Target = "ml5", quantization: Quantization = "none",
+                  shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
+                  verify: bool = True) -> ExportReport:
+    """Export a Keras 3 generator (a model, or a .keras/.h5 file or training run folder) as a
+    TF.js layers bundle in ``out_dir`` and, unless ``verify`` is False, prove it in TF.js 1.7.4
+    and 4.22.0. Raises :class:`UserError` (nothing written) when it cannot."""
+    out_dir = Path(out_dir)
+    if target not in ("ml5", "tfjs"):
+        raise UsageError(f"unknown target {target!r}", fix="use 'ml5' or 'tfjs'")
+    if quantization not in QUANTIZATION_BOUNDS:
+        raise UsageError(f"unknown quantization {quantization!r}",
+                         fix=f"use one of {', '.join(QUANTIZATION_BOUNDS)}")
+    if quantization == "float16" and target == "ml5":
+        raise UsageError("float16 weights cannot be read by TF.js 1.7.4, the runtime inside ml5",
+                         fix="use --quantize uint16 or uint8 for ml5, or --target tfjs")
+    if shard_bytes < 1024:
+        raise UsageError(f"shard size {shard_bytes} bytes is too small", fix="use >= 1024 bytes")
+    _prepare_out_dir(out_dir, overwrite)
+
+    if isinstance(model_or_path, (str, Path)):
+        from .source import load_generator
+
+        model = load_generator(Path(model_or_path))
+    else:
+        model = model_or_path
+    _check_model(model)
+    layers = translate_model(model)
+    latent_dim = int(model.input_shape[-1])
+    weights = _encode_weights(model, layers, quantization)
+    plan = None
+    if target == "ml5":
+        plan = plan_ml5(layers, tuple(model.input_shape), tuple(model.output_shape))
+        layers = layers + plan.appended
+
+    latents = reference_latents(REFERENCE_COUNT, latent_dim)
+    float_outputs = _outputs(model, latents)
+    if not np.isfinite(float_outputs).all():
+        raise UnsupportedModel(model.name, "the model outputs NaN or Inf on normal latents",
+                               "check the weights (e.g. negative BatchNormalization variances)")
+    bundle_outputs = (float_outputs if quantization == "none"
+                      else _outputs_with_weights(model, weights, latents))
+    if plan is not None:
+        float_outputs, bundle_outputs = plan.adapt(float_outputs), plan.adapt(bundle_outputs)
+    quantization_error = float(np.max(np.abs(bundle_outputs - float_outputs)))
+    reference = Reference(latents, bundle_outputs)
+    manifest = _manifest(plan, description, model.name) if plan else None
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a bundle is meant to be served
+    try:
+        bundle_bytes = _write_bundle(staging, model, layers, weights, shard_bytes, manifest)
+        write_reference(staging, reference, RUNTIME_ATOL)
+        report = ExportReport(
+            out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
+            output_shape=list(bundle_outputs.shape[1:]),
+            parameters=int(sum(np.prod(w.spec["shape"], dtype=np.int64) for w in weights)),
+            bundle_bytes=bundle_bytes, files=sorted(path.name for path in staging.iterdir()),
+            adaptations=plan.notes if plan else [],
+            quantization_error=quantization_error)
+        if not quantization_error <= QUANTIZATION_BOUNDS[quantization]:
+            raise UserError(
+                f"{quantization} quantization changes the output by up to "
+                f"{quantization_error:.3g} (bound {QUANTIZATION_BOUNDS[quantization]:g})",
+                fix="use a finer --quantize (uint16) or none")
+        if verify:
+            # float16 weights need TF.js >= 2: only the tfjs target allows them, proven in 4.22.
+            versions = ("4.22.0",) if quantization == "float16" else None
+            report.runtime_checks = verify_bundle(staging, reference, target, versions)
+            failed = [check.problem for check in report.runtime_checks if not check.passed]
+            if failed:
+                raise UserError("verification failed: " + "; ".join(failed),
+                                fix="report this model as an exporter bug, with its .keras file")
+            report.verified = True
+        _move_into_place(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report
