@@ -7,12 +7,16 @@ start in a fraction of a second.
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 
 from .. import __version__
 from ..errors import UserError
+from .export import export_command
+from .manifest import manifest_group
+from .runtime import runtime_group
 
 EXIT_CODES_HELP = """
 Exit codes: 0 success, 1 the checked thing failed (or the job failed), 2 usage error or
@@ -27,7 +31,7 @@ unreadable input, 130 interrupted.
         "Typical session:\n\n"
         "\b\n"
         "  ml5-dcgan manifest validate submissions/     # check community manifests\n"
-        "  ml5-dcgan export generator.keras --out bundle # Keras 3 -> ml5 bundle, verified in TF.js\n"
+        "  ml5-dcgan export generator.keras --out bundle # verified ml5 bundle\n"
         "\n" + EXIT_CODES_HELP
     ),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -38,10 +42,15 @@ def cli() -> None:
 
 
 # Command groups are registered here, one line each, from their own modules.
+cli.add_command(export_command)
+cli.add_command(manifest_group)
+cli.add_command(runtime_group)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one readable line and a non-zero exit for every user-facing failure."""
+    # TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) is noise to our users.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         code = cli.main(args=argv, prog_name="ml5-dcgan", standalone_mode=False)
     except UserError as error:
