@@ -170,20 +170,11 @@ def _write_bundle(folder: Path, model: Any, layers: list[TfjsLayer], weights: li
 
 
 def _manifest(plan: Ml5Plan, description: str | None, model_name: str) -> dict[str, Any]:
-    from ..manifest import validate_manifest
+    from ..manifest import create_manifest
 
-    manifest = {
-        "description": description or f"DCGAN {model_name}, {plan.size}x{plan.size}",
-        "model": "model.json",
-        "modelSize": plan.size,
-        "modelLatentDim": plan.latent_dim,
-    }
-    report = validate_manifest(manifest)
-    if report.status() == "fail":
-        raise UserError("the manifest would not be valid: " + "; ".join(
-            finding.message for finding in report.findings if finding.severity == "fail"),
-            fix="check --description")
-    return manifest
+    return create_manifest(
+        description=description or f"DCGAN {model_name}, {plan.size}x{plan.size}",
+        model_size=plan.size, latent_dim=plan.latent_dim)
 
 
 def _move_into_place(staging: Path, out_dir: Path) -> None:
