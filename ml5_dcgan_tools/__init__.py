@@ -3,7 +3,7 @@
 The public API is imported lazily, so ``import ml5_dcgan_tools`` stays cheap and only the
 functions that need TensorFlow import it, when called::
 
-    from ml5_dcgan_tools import validate_manifest, export_bundle
+    from ml5_dcgan_tools import validate_manifest, export_bundle, validate_bundle
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ _PUBLIC = {
     "validate_manifest": "ml5_dcgan_tools.manifest",
     "create_manifest": "ml5_dcgan_tools.manifest",
     "export_bundle": "ml5_dcgan_tools.export",
+    "validate_bundle": "ml5_dcgan_tools.validation",
+    "publish_bundle": "ml5_dcgan_tools.publish",
+    "check_in_browser": "ml5_dcgan_tools.runtime.browser",
     "ExportReport": "ml5_dcgan_tools.export",
     "Finding": "ml5_dcgan_tools.findings",
     "Report": "ml5_dcgan_tools.findings",

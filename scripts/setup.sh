@@ -25,3 +25,15 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 .venv/bin/ml5-dcgan runtime install
+
+# The browser check drives the system's Chromium (playwright-core never downloads a browser).
+if [ -z "${ML5_DCGAN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null \
+        && ! command -v chromium-browser >/dev/null && ! command -v google-chrome >/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "installing Debian's chromium for the browser check (apt-get, a few minutes) ..."
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "warning: Chromium not found; the browser tests will fail. Fix: sudo apt-get install chromium (Debian/Ubuntu), or set ML5_DCGAN_CHROMIUM=/path/to/chrome" >&2
+    fi
+fi

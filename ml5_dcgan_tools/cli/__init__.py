@@ -14,9 +14,14 @@ import click
 
 from .. import __version__
 from ..errors import UserError
+from .browser import browser_check_command
 from .export import export_command
 from .manifest import manifest_group
+from .publish import publish_command
 from .runtime import runtime_group
+from .serve import serve_command
+from .sketch import sketch_command
+from .validate import validate_command
 
 EXIT_CODES_HELP = """
 Exit codes: 0 success, 1 the checked thing failed (or the job failed), 2 usage error or
@@ -45,6 +50,11 @@ def cli() -> None:
 cli.add_command(export_command)
 cli.add_command(manifest_group)
 cli.add_command(runtime_group)
+cli.add_command(validate_command)
+cli.add_command(sketch_command)
+cli.add_command(serve_command)
+cli.add_command(browser_check_command)
+cli.add_command(publish_command)
 
 
 def main(argv: list[str] | None = None) -> None:

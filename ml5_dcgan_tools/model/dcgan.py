@@ -1,0 +1,82 @@
+"""Classic DCGAN (Radford et al. 2016) in the exact shape of ml5's own pretrained models.
+
+At 64 pixels, latent 128 and width 64 the generator matches ml5's face and geo bundles layer for
+layer (Dense with bias -> BatchNormalization -> ReLU -> Reshape -> 3 x [Conv2DTranspose -> BN ->
+ReLU] -> Conv2DTranspose(3) -> tanh; 26 weight tensors, 3,847,363 parameters), channels last.
+The generator holds only layers the ml5 exporter accepts; the discriminator is never exported.
+"""
+
+from __future__ import annotations
+
+import math
+
+import keras
+from keras import layers
+
+SIZES = (32, 64, 128, 256)
+START = 4  # the generator starts at 4x4 and doubles until it reaches the image size
+
+
+def _init() -> keras.initializers.Initializer:
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _bn(name: str) -> layers.BatchNormalization:
+    # PyTorch's DCGAN momentum (0.1 there = 0.9 here): the moving statistics that ml5's inference
+    # uses keep up with a generator that changes fast.
+    return layers.BatchNormalization(
+        momentum=0.9, epsilon=1e-3, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
+        name=name)
+
+
+def _doublings(size: int) -> int:
+    if size not in SIZES:
+        raise ValueError(f"image size must be one of {SIZES}, not {size}")
+    return int(math.log2(size // START))
+
+
+def _channels(width: int, level: int) -> int:
+    """Channels `level` doublings before the output: width, 2*width, ..., capped at 8*width."""
+    return width * min(2**level, 8)
+
+
+def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64) -> keras.Model:
+    """Latent vector (N(0, 1), length `latent_dim`) -> RGB image in [-1, 1], channels last."""
+    n = _doublings(size)
+    start_channels = _channels(width, n - 1)
+    z = keras.Input((latent_dim,), name="latent")
+    x = layers.Dense(START * START * start_channels, kernel_initializer=_init(),
+                     name="project")(z)
+    x = _bn("project_bn")(x)
+    x = layers.Activation("relu", name="project_relu")(x)
+    x = layers.Reshape((START, START, start_channels), name="to_4x4")(x)
+    for i in range(1, n):
+        resolution = START * 2**i
+        x = layers.Conv2DTranspose(_channels(width, n - 1 - i), 4, strides=2, padding="same",
+                                   kernel_initializer=_init(), name=f"up{resolution}")(x)
+        x = _bn(f"up{resolution}_bn")(x)
+        x = layers.Activation("relu", name=f"up{resolution}_relu")(x)
+    x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=_init(),
+                               name="to_rgb")(x)
+    image = layers.Activation("tanh", name="tanh", dtype="float32")(x)
+    return keras.Model(z, image, name="generator")
+
+
+def build_discriminator(size: int = 64, width: int = 64) -> keras.Model:
+    """RGB image in [-1, 1] -> one logit: strided convolutions with LeakyReLU 0.2."""
+    n = _doublings(size)
+    image = keras.Input((size, size, 3), name="image")
+    x = image
+    for i in range(n):
+        x = layers.Conv2D(_channels(width, i), 4, strides=2, padding="same", use_bias=i == 0,
+                          kernel_initializer=_init(), name=f"down{size >> (i + 1)}")(x)
+        if i > 0:  # no normalisation on the input layer, as in the paper
+            x = _bn(f"down{size >> (i + 1)}_bn")(x)
+        x = layers.LeakyReLU(0.2, name=f"down{size >> (i + 1)}_lrelu")(x)
+    x = layers.Conv2D(1, START, padding="valid", kernel_initializer=_init(), name="to_logit")(x)
+    logit = layers.Flatten(name="logit", dtype="float32")(x)
+    return keras.Model(image, logit, name="discriminator")
+
+
+def count_parameters(model: keras.Model) -> int:
+    return int(sum(math.prod(w.shape) for w in model.weights))

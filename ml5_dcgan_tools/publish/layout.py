@@ -1,0 +1,108 @@
+"""What a published model consists of: manifest.json, model.json and its weight shards.
+
+The files are copied into a staging folder with their hashes and sizes recorded, and the
+manifest's ``model`` is rewritten: ``model.json`` next to it, or with a base URL the absolute
+URL the model will have once the repository is hosted (ml5 0.12.2 resolves a relative path
+against the page, so only an absolute URL works from any sketch).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import UsageError
+
+MANIFEST = "manifest.json"
+MODEL = "model.json"
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str  # relative to the model's folder, "/"-separated
+    bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class StagedModel:
+    """A model laid out in ``folder``, ready to be moved into the repository."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    parameters: int
+    files: list[PublishedFile]
+
+    @property
+    def bytes(self) -> int:
+        return sum(file.bytes for file in self.files)
+
+
+def _inside_path(name: Any, what: str, where: Path) -> PurePosixPath:
+    """A relative path that stays inside its folder, or a UsageError."""
+    path = PurePosixPath(name) if isinstance(name, str) and name else None
+    if path is None or path.is_absolute() or ".." in path.parts or "\\" in name or ":" in name:
+        raise UsageError(f"{what} {json.dumps(name)} is not a relative path inside the bundle",
+                         where=str(where),
+                         fix="publish a bundle written by `ml5-dcgan export`")
+    return path
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read {path.name}: {error}", where=str(path),
+                         fix="run `ml5-dcgan validate` on the bundle") from None
+
+
+def _parameters(model: dict[str, Any]) -> int:
+    total = 0
+    for group in model.get("weightsManifest", []):
+        for weight in group["weights"]:
+            count = 1
+            for side in weight["shape"]:
+                count *= int(side)
+            total += count
+    return total
+
+
+def _copy(source: Path, folder: Path, relative: PurePosixPath) -> PublishedFile:
+    target = folder.joinpath(*relative.parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return _describe(target, relative)
+
+
+def _describe(path: Path, relative: PurePosixPath) -> PublishedFile:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return PublishedFile(relative.as_posix(), path.stat().st_size, digest.hexdigest())
+
+
+def stage_model(bundle: Path, folder: Path, model_url: str | None) -> StagedModel:
+    """Copy the bundle's manifest, model.json and shards into ``folder`` (which exists).
+
+    ``model_url`` becomes the manifest's ``model``; None keeps ``model.json`` (relative).
+    """
+    manifest = _read_json(bundle / MANIFEST)
+    model_path = _inside_path(manifest.get("model") if isinstance(manifest, dict) else None,
+                              "the manifest's model", bundle / MANIFEST)
+    model_file = bundle.joinpath(*model_path.parts)
+    model = _read_json(model_file)
+    files = [_copy(model_file, folder, PurePosixPath(MODEL))]
+    for group in model.get("weightsManifest", []):
+        for shard in group["paths"]:
+            shard_path = _inside_path(shard, "the weight file", model_file)
+            files.append(_copy(model_file.parent.joinpath(*shard_path.parts), folder, shard_path))
+    published = {**manifest, "model": model_url or MODEL}
+    (folder / MANIFEST).write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
+    files.insert(0, _describe(folder / MANIFEST, PurePosixPath(MANIFEST)))
+    return StagedModel(folder=folder, manifest=published, parameters=_parameters(model),
+                       files=files)

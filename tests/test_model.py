@@ -1,0 +1,56 @@
+"""The networks: ml5's exact generator shape, only exporter-accepted layers, every size works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from ml5_dcgan_tools.model import SIZES, build_discriminator, build_generator, count_parameters
+
+EXPORTABLE = {"InputLayer", "Dense", "Reshape", "Conv2DTranspose", "Conv2D", "BatchNormalization",
+              "ReLU", "Activation", "LeakyReLU", "UpSampling2D"}
+
+
+def test_default_generator_is_the_size_of_ml5s_own_models() -> None:
+    generator = build_generator()
+    assert count_parameters(generator) == 3_847_363  # fixtures/ml5-reference face and geo
+    assert len(generator.weights) == 26
+    assert generator.input_shape == (None, 128)
+    assert generator.output_shape == (None, 64, 64, 3)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_generator_uses_only_layers_the_exporter_accepts(size: int) -> None:
+    generator = build_generator(size, latent_dim=16, width=8)
+    assert generator.output_shape == (None, size, size, 3)
+    assert {type(layer).__name__ for layer in generator.layers} <= EXPORTABLE
+    for layer in generator.layers:
+        config = layer.get_config()
+        assert config.get("output_padding") is None
+        assert config.get("dilation_rate", (1, 1)) in ((1, 1), [1, 1])
+        assert config.get("data_format", "channels_last") == "channels_last"
+    assert generator.layers[-1].get_config()["activation"] == "tanh"
+    discriminator = build_discriminator(size, width=8)
+    assert discriminator.output_shape == (None, 1)
+
+
+def test_generator_output_is_in_tanh_range_and_saves_in_safe_mode(tmp_path: Path) -> None:
+    generator = build_generator(32, latent_dim=16, width=8)
+    images = generator.predict(np.random.default_rng(0).normal(size=(4, 16)) * 10, verbose=0)
+    assert images.min() >= -1 and images.max() <= 1
+    generator.save(tmp_path / "g.keras")
+    loaded = keras.models.load_model(tmp_path / "g.keras", safe_mode=True, compile=False)
+    assert [w.shape for w in loaded.weights] == [w.shape for w in generator.weights]
+
+
+def test_weights_start_from_dcgan_initialisation() -> None:
+    kernel = build_generator().get_layer("up8").kernel.numpy()
+    assert abs(kernel.mean()) < 1e-3 and abs(kernel.std() - 0.02) < 1e-3
+
+
+def test_unsupported_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="one of"):
+        build_generator(48)
