@@ -10,7 +10,6 @@ a hint. Only a file that cannot be opened or read at all raises, as a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import UsageError
+from .files import write_atomically
 from .findings import Finding
 
 MAX_DEPTH = 64
@@ -276,13 +276,4 @@ def write_json_atomic(path: Path, value: Any, *, overwrite: bool = False) -> Non
     if path.exists() and not overwrite:
         raise UsageError(f"{shown} already exists",
                          fix="choose another file, or allow overwriting it (--force)")
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("x", encoding="utf-8") as file:
-            file.write(json_text(value) + "\n")
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {shown}: {error.strerror or error}",
-                         fix="check that the folder exists and is writable") from None
+    write_atomically(path, json_text(value) + "\n")

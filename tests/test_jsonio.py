@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ml5_dcgan_tools.errors import UsageError
+from ml5_dcgan_tools.errors import UsageError, UserError
 from ml5_dcgan_tools.jsonio import (
     MAX_DEPTH,
     load_schema,
@@ -244,12 +244,12 @@ def test_write_json_atomic_keeps_the_old_file_on_failure(tmp_path: Path, monkeyp
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", fail)
-    with pytest.raises(UsageError, match="No space left"):
+    with pytest.raises(UserError, match="No space left"):
         write_json_atomic(path, {"new": True}, overwrite=True)
     assert path.read_text() == '{"old": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
 
 
 def test_write_json_atomic_into_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot write"):
+    with pytest.raises(UserError, match="cannot write"):
         write_json_atomic(tmp_path / "no" / "manifest.json", {})

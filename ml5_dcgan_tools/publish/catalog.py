@@ -8,11 +8,11 @@ repository lock while it reads, changes and writes them.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..files import write_atomically
 from ..jsonio import write_json_atomic
 
 INDEX = "index.json"
@@ -62,10 +62,7 @@ def with_entry(index: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
 def write_catalog(folder: Path, index: dict[str, Any]) -> None:
     """Write index.json and README.md, each atomically (temporary file, then rename)."""
     write_json_atomic(folder / INDEX, index, overwrite=True)
-    readme = folder / README
-    partial = readme.with_name(f".{README}.{os.getpid()}.part")
-    partial.write_text(render_readme(index), encoding="utf-8")
-    os.replace(partial, readme)
+    write_atomically(folder / README, render_readme(index))
 
 
 def render_readme(index: dict[str, Any]) -> str:

@@ -10,11 +10,10 @@ the other, and index.json is never half written.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..errors import UsageError, UserError
+from ..files import exclusive_lock
 from ..findings import Report
 from . import git
 from .catalog import INDEX, README, read_index, with_entry, write_catalog
@@ -96,7 +96,7 @@ def publish_bundle(bundle_dir: str | Path, repo: str | Path, name: str, *,
     staging.chmod(0o755)  # mkdtemp makes it private; a published model is meant to be served
     try:
         staged = stage_model(bundle, staging, url)
-        with _locked(models / LOCK):
+        with exclusive_lock(models / LOCK):
             index = read_index(models)  # as the publish before ours left it
             replaced = _move_into_place(staging, models / name, force)
             entry = _entry(name, staged, base_url)
@@ -130,19 +130,6 @@ def _validate(bundle: Path) -> Report:
                         where=str(bundle),
                         fix=f"run `ml5-dcgan validate {bundle}` for every finding and its fix")
     return report
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Holds an exclusive lock on ``path`` for the block; the OS drops it if we die."""
-    try:
-        import fcntl
-    except ImportError:
-        raise UserError("publish needs file locks (fcntl): Linux or macOS",
-                        fix="publish from Linux, macOS or WSL") from None
-    with path.open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield
 
 
 def _move_into_place(staging: Path, target: Path, force: bool) -> bool:

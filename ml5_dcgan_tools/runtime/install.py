@@ -9,17 +9,17 @@ processes from installing at once.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from ..files import exclusive_lock, write_atomically
 
 PROJECT_DIR = Path(__file__).resolve().parent
 PROJECT_FILES = ("package.json", "package-lock.json")
@@ -88,28 +88,6 @@ def find_npm() -> str:
     return npm
 
 
-@contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Blocks until this process alone holds ``path``; the OS releases it if the process dies."""
-    with path.open("a+b") as handle:
-        if os.name == "nt":
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield  # released when the handle closes
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def ensure_runtime(*, progress: Callable[[str], None] | None = None,
                    timeout: float = INSTALL_TIMEOUT) -> Path:
     """The installed npm project folder; runs ``npm ci`` first if this lockfile is not installed.
@@ -122,11 +100,11 @@ def ensure_runtime(*, progress: Callable[[str], None] | None = None,
     find_node()
     npm = find_npm()
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive_lock(folder.parent / f"{folder.name}.lock"):
+    with exclusive_lock(folder.parent / f"{folder.name}.lock"):
         if is_installed(folder):  # another process finished it while we waited
             return folder
         if progress:
-            progress(f"installing the TF.js runtimes into {folder} (once, about 360 MB)")
+            progress(f"installing the TF.js runtimes into {folder} (once, about 620 MB)")
         folder.mkdir(exist_ok=True)
         (folder / MARKER).unlink(missing_ok=True)
         for name in PROJECT_FILES:
@@ -144,7 +122,7 @@ def ensure_runtime(*, progress: Callable[[str], None] | None = None,
             raise UserError(f"npm ci failed with exit code {done.returncode}", where=str(log),
                             fix="read the log; check network access to the npm registry, then "
                                 "run `ml5-dcgan runtime install` again")
-        _write_atomically(folder / MARKER, lockfile_hash() + "\n")
+        write_atomically(folder / MARKER, lockfile_hash() + "\n")
     return folder
 
 

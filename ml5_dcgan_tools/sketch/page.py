@@ -16,6 +16,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from ..errors import UsageError, UserError
+from ..files import write_atomically
 from ..runtime.install import PROJECT_DIR, ensure_runtime
 
 MANIFEST = "manifest.json"
@@ -115,19 +116,8 @@ def write_page(folder: Path, manifest_url: str, *, offline: bool = False,
                                  fix="add --force to replace it, or choose another --out")
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in contents.items():
-        _write_atomically(folder / name, data)
+        write_atomically(folder / name, data)
     return list(contents)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    except OSError as error:
-        partial.unlink(missing_ok=True)
-        raise UserError(f"cannot write {path}: {error.strerror or error}",
-                        fix="check that the folder is writable") from None
 
 
 def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
