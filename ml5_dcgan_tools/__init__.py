@@ -14,6 +14,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _PUBLIC = {
+    "load_images": "ml5_dcgan_tools.data",
+    "TrainConfig": "ml5_dcgan_tools.training",
+    "train": "ml5_dcgan_tools.training",
+    "resume": "ml5_dcgan_tools.training",
     "validate_manifest": "ml5_dcgan_tools.manifest",
     "create_manifest": "ml5_dcgan_tools.manifest",
     "export_bundle": "ml5_dcgan_tools.export",

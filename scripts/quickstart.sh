@@ -1,8 +1,35 @@
 #!/usr/bin/env bash
-# Set everything up (idempotent), then run the main job on the built-in default.
+# Set everything up (idempotent), then the whole job on the built-in dataset: train a 64x64 DCGAN
+# briefly on the CPU, export it for ml5, validate the bundle, and write a sample grid and a sketch
+# page. A few minutes on a 2-core CPU. Run it again and it picks up where it stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+ml5=.venv/bin/ml5-dcgan
+run=runs/quickstart
+bundle=bundles/quickstart
+
 echo
-echo "== validating the sample manifests (ml5's own included) =="
-.venv/bin/ml5-dcgan manifest validate sample_manifests/valid
+if [ -f "$run/generator.keras" ]; then
+    echo "== $run is already trained (delete it to train again) =="
+elif [ -f "$run/config.json" ]; then
+    echo "== resuming the interrupted training in $run =="
+    $ml5 train --resume "$run"
+else
+    echo "== training on the built-in 'shapes' dataset (64x64, a few minutes) =="
+    $ml5 train shapes --out "$run" --size 64 --width 32 --batch-size 32 --epochs 12 --augment --ema
+fi
+
+echo
+echo "== exporting for ml5 and proving it in TF.js 1.7.4 and 4.22.0 =="
+$ml5 export "$run" --out "$bundle" --overwrite --description "Coloured shapes, 64x64 (quickstart)"
+
+echo
+echo "== validating the bundle as a curator would =="
+$ml5 validate "$bundle"
+
+$ml5 generate "$run" --n 16 --out "$bundle/samples.png"
+$ml5 sketch "$bundle" --force
+echo
+echo "done: $bundle is an ml5-ready bundle (samples: $bundle/samples.png)"
+echo "see it in ml5: $ml5 serve $bundle   (then open the printed URL)"

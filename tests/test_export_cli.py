@@ -22,6 +22,7 @@ def test_export_prints_the_error_per_runtime_and_json_report(tmp_path):
     done = _cli("export", str(tmp_path / "generator.keras"), "--out", str(tmp_path / "bundle"),
                 "--description", "test faces")
     assert done.returncode == 0, done.stderr
+    assert "oneDNN" not in done.stderr and "I0000" not in done.stderr  # TensorFlow kept quiet
     assert "TF.js 1.7.4: max abs error" in done.stdout
     assert "TF.js 4.22.0: max abs error" in done.stdout
     assert "Permute((3, 1, 2))" in done.stdout and done.stdout.rstrip().endswith("verified")

@@ -7,17 +7,18 @@ start in a fraction of a second.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
 
 from .. import __version__
 from ..errors import UserError
+from . import train as train_commands
 from .browser import browser_check_command
 from .export import export_command
 from .manifest import manifest_group
 from .publish import publish_command
+from .quiet_tensorflow import quiet_tensorflow
 from .runtime import runtime_group
 from .serve import serve_command
 from .sketch import sketch_command
@@ -47,6 +48,8 @@ def cli() -> None:
 
 
 # Command groups are registered here, one line each, from their own modules.
+cli.add_command(train_commands.train)
+cli.add_command(train_commands.generate)
 cli.add_command(export_command)
 cli.add_command(manifest_group)
 cli.add_command(runtime_group)
@@ -59,8 +62,7 @@ cli.add_command(publish_command)
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one readable line and a non-zero exit for every user-facing failure."""
-    # TensorFlow's C++ start-up chatter (oneDNN, CUDA probing) is noise to our users.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    quiet_tensorflow()
     try:
         code = cli.main(args=argv, prog_name="ml5-dcgan", standalone_mode=False)
     except UserError as error:

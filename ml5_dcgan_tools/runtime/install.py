@@ -10,7 +10,6 @@ processes from installing at once.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
-from ..files import exclusive_lock, write_atomically
+from ..files import cache_root, exclusive_lock, write_atomically
 
 PROJECT_DIR = Path(__file__).resolve().parent
 PROJECT_FILES = ("package.json", "package-lock.json")
@@ -40,14 +39,6 @@ def lockfile_hash() -> str:
     for name in PROJECT_FILES:
         digest.update((PROJECT_DIR / name).read_bytes())
     return digest.hexdigest()[:12]
-
-
-def cache_root() -> Path:
-    """``$ML5_DCGAN_CACHE``, else ``${XDG_CACHE_HOME:-~/.cache}/ml5-dcgan-tools``."""
-    if os.environ.get("ML5_DCGAN_CACHE"):
-        return Path(os.environ["ML5_DCGAN_CACHE"]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(xdg).expanduser() / "ml5-dcgan-tools"
 
 
 def runtime_dir() -> Path:

@@ -1,0 +1,137 @@
+"""`ml5-dcgan train` and `ml5-dcgan generate`: TensorFlow is imported inside the commands only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+
+from ..errors import UsageError
+from ..training.config import DISTRIBUTE, TrainConfig
+
+DEFAULTS = TrainConfig(data="")
+SIZES = ("32", "64", "128", "256")
+
+
+def _colour(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int, int]:
+    match = re.fullmatch(r"#?([0-9a-fA-F]{6})", value.strip())
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a colour like '#ffffff'")
+    return tuple(int(match[1][i:i + 2], 16) for i in (0, 2, 4))
+
+
+TRAIN_HELP = """Train a DCGAN on DATA and write everything to the run folder --out.
+
+\b
+DATA is one of:
+  a folder of images   png, jpg, webp, bmp, gif (first frame), searched recursively;
+                       unusable files are skipped and counted
+  an IDX file          MNIST-format images, e.g. train-images-idx3-ubyte(.gz)
+  shapes[:COUNT]       built-in: coloured shapes on gradients (8192 unless COUNT)
+
+\b
+  ml5-dcgan train shapes --out runs/shapes --width 32 --batch-size 32 --epochs 12 --augment --ema
+  ml5-dcgan train photos/ --out runs/photos --ema --augment
+  ml5-dcgan train --resume runs/photos --epochs 50
+
+Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped.
+"""
+
+
+@click.command(help=TRAIN_HELP, no_args_is_help=True)
+@click.argument("data", required=False)
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Run folder to create.")
+@click.option("--resume", type=click.Path(path_type=Path),
+              help="Continue this run folder with its saved configuration.")
+@click.option("--size", type=click.Choice(SIZES), default=str(DEFAULTS.size), show_default=True,
+              help="Image side in pixels.")
+@click.option("--latent-dim", type=int, default=DEFAULTS.latent_dim, show_default=True,
+              help="Length of the latent vector (ml5's own models: 128).")
+@click.option("--width", type=int, default=DEFAULTS.width, show_default=True,
+              help="Base channel width of both networks (64 is classic DCGAN; smaller trains "
+                   "faster).")
+@click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True,
+              help="Passes over the data; with --resume, a larger number extends the run.")
+@click.option("--batch-size", type=int, default=DEFAULTS.batch_size, show_default=True)
+@click.option("--lr", type=float, default=DEFAULTS.lr, show_default=True,
+              help="Adam learning rate, both networks.")
+@click.option("--beta1", type=float, default=DEFAULTS.beta1, show_default=True,
+              help="Adam beta1.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option("--ema/--no-ema", default=DEFAULTS.ema, show_default=True,
+              help="Keep a moving average of the generator; it is the one saved for export.")
+@click.option("--ema-decay", type=float, default=DEFAULTS.ema_decay, show_default=True)
+@click.option("--augment/--no-augment", default=DEFAULTS.augment, show_default=True,
+              help="DiffAugment (colour, translation, cutout): for a few hundred images.")
+@click.option("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
+              show_default=True, help="Real images are labelled 1 minus this.")
+@click.option("--background", default="#ffffff", show_default=True, callback=_colour,
+              help="Colour behind transparent pixels.")
+@click.option("--mixed-precision/--no-mixed-precision", default=None,
+              help="float16 on a GPU, bfloat16 on a CPU.  [default: on for CPUs with bfloat16 "
+                   "instructions, where it is faster; off elsewhere]")
+@click.option("--xla/--no-xla", default=DEFAULTS.xla, show_default=True,
+              help="Compile the training step with XLA (helps on GPUs, slower on CPUs).")
+@click.option("--distribute", type=click.Choice(DISTRIBUTE), default=DEFAULTS.distribute,
+              show_default=True, help="Data-parallel training over local GPUs (mirrored) or a "
+                                      "TF_CONFIG cluster (multiworker).")
+@click.option("--log-every", type=int, default=DEFAULTS.log_every, show_default=True,
+              help="Steps between lines of metrics.jsonl.")
+@click.option("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every,
+              show_default=True, help="Steps between checkpoints (also at every epoch's end).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.pass_context
+def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path | None,
+          quiet: bool, **options) -> None:
+    from .. import training
+
+    if resume is not None:
+        changed = [f"--{name.replace('_', '-')}" for name in options if name != "epochs"
+                   and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
+        if data or out or changed:
+            given = ", ".join(["DATA"] * bool(data) + ["--out"] * bool(out) + changed)
+            raise UsageError(f"{given} cannot be given with --resume",
+                             fix="a resumed run keeps its config.json; only --epochs may change")
+        epochs = options["epochs"]
+        explicit = ctx.get_parameter_source("epochs") is ParameterSource.COMMANDLINE
+        training.resume(resume, epochs=epochs if explicit else None, quiet=quiet)
+        return
+    if not data or not out:
+        raise UsageError("DATA and --out are needed to start a run",
+                         fix="ml5-dcgan train DATA --out RUN, or ml5-dcgan train --resume RUN")
+    options["size"] = int(options["size"])
+    if Path(data).exists():
+        data = str(Path(data).resolve())  # so the run resumes from any working directory
+    training.train(TrainConfig(data=data, **options), out, quiet=quiet)
+
+
+GENERATE_HELP = """Images from a trained generator: a run folder (its EMA generator when it has
+one) or a .keras file.
+
+\b
+  ml5-dcgan generate runs/shapes --n 64 --out samples.png
+  ml5-dcgan generate runs/shapes/generator.keras --interpolate --out walk.gif
+"""
+
+
+@click.command(help=GENERATE_HELP, no_args_is_help=True)
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--n", "count", type=click.IntRange(1, 1024), default=16, show_default=True,
+              help="Images in the grid (or walking in the GIF).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the standard-normal latents.")
+@click.option("--out", "-o", type=click.Path(path_type=Path),
+              help="Output file  [default: samples.png, or walk.gif with --interpolate]")
+@click.option("--interpolate", is_flag=True,
+              help="Write a looping GIF that walks through latent space.")
+def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool) -> None:
+    from ..training.generate import sample_grid, walk_gif
+
+    out = out or Path("walk.gif" if interpolate else "samples.png")
+    wanted = ".gif" if interpolate else ".png"
+    if out.suffix.lower() != wanted:
+        raise UsageError(f"--out must end in {wanted}", where=str(out))
+    written = (walk_gif if interpolate else sample_grid)(source, out, count=count, seed=seed)
+    click.echo(f"wrote {written}")

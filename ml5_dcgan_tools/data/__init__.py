@@ -1,0 +1,114 @@
+"""Training images from a folder, an MNIST-format IDX file or the built-in `shapes` set.
+
+Everything ends as one uint8 array (N, size, size, 3), cached on disk, plus a one-line summary of
+what was used and what was skipped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UserError
+from .cache import ImageCache, cache_key, default_cache_dir
+from .decode import IMAGE_SUFFIXES, Rgb
+from .folder import list_files, load_folder
+from .idx import idx_images, is_idx_file
+from .shapes import generate_shapes
+
+__all__ = ["BUILTIN_SHAPES", "MIN_IMAGES", "ImageSet", "load_images"]
+
+MIN_IMAGES = 16
+BUILTIN_SHAPES = "shapes"
+SHAPES_COUNT = 8192
+SHAPES_SEED = 0
+
+
+@dataclass
+class ImageSet:
+    images: np.ndarray  # uint8, (N, size, size, 3)
+    source: str
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
+    from_cache: bool = False
+
+    def skip_counts(self) -> dict[str, int]:
+        return dict(Counter(reason for _, reason in self.skipped).most_common())
+
+    def summary(self) -> str:
+        n, size = len(self.images), self.images.shape[1]
+        text = f"data: {n} images {size}x{size} from {self.source}"
+        text += " (cached)" if self.from_cache else ""
+        if self.skipped:
+            counts = ", ".join(f"{count} {reason}" for reason, count in self.skip_counts().items())
+            text += f"; skipped {len(self.skipped)}: {counts}"
+        return text
+
+
+def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
+                cache_dir: Path | None = None, use_cache: bool = True) -> ImageSet:
+    """Resolve DATA (a folder, an IDX file, `shapes` or `shapes:COUNT`) and load it, cached."""
+    kind, target, fingerprint = _resolve(data)
+    fingerprint = [kind, fingerprint, size, list(background)]
+    cache = ImageCache(cache_dir or default_cache_dir()) if use_cache else None
+    key = cache_key(fingerprint)
+    hit = cache.get(key) if cache else None
+    if hit is not None:
+        images, meta = hit
+        result = ImageSet(images, meta["source"], [tuple(s) for s in meta["skipped"]], True)
+    else:
+        result = _load(kind, target, size, background)
+        if cache:
+            cache.put(key, result.images, {"source": result.source, "skipped": result.skipped})
+    _require_enough(result, data)
+    return result
+
+
+def _resolve(data: str) -> tuple[str, Path | int, list]:
+    """(kind, what to load: a path or a count, fingerprint of everything the images depend on)"""
+    path = Path(data).expanduser()
+    if path.is_dir():
+        files = list_files(path)
+        stamps = [(p.relative_to(path).as_posix(), s.st_size, s.st_mtime_ns)
+                  for p in files for s in [p.stat()]]
+        return "folder", path, [str(path.resolve()), stamps]
+    if path.is_file():
+        if not is_idx_file(path):
+            raise UserError("DATA is a file but not an MNIST-format IDX file", where=data,
+                            fix="pass a folder of images, an IDX images file or 'shapes'")
+        stat = path.stat()
+        return "idx", path, [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+    name, _, count = data.partition(":")
+    if name == BUILTIN_SHAPES and (not count or count.isdigit()):
+        n = int(count) if count else SHAPES_COUNT
+        return "shapes", n, [n, SHAPES_SEED]
+    raise UserError("DATA not found: no such folder or file, and not a built-in dataset",
+                    where=data, fix=f"pass a folder of images, an IDX file, '{BUILTIN_SHAPES}' "
+                                    f"or '{BUILTIN_SHAPES}:COUNT'")
+
+
+def _load(kind: str, target: Path | int, size: int, background: Rgb) -> ImageSet:
+    if kind == "folder":
+        images, skipped = load_folder(target, size, background)
+        return ImageSet(images, str(target), skipped)
+    if kind == "idx":
+        return ImageSet(idx_images(target, size), str(target))
+    return ImageSet(generate_shapes(target, size, SHAPES_SEED),
+                    f"built-in '{BUILTIN_SHAPES}' ({target} generated images)")
+
+
+def _require_enough(result: ImageSet, data: str) -> None:
+    if len(result.images) >= MIN_IMAGES:
+        return
+    found = f"only {len(result.images)} usable images (need at least {MIN_IMAGES})"
+    if result.skipped:
+        counts = ", ".join(f"{c} {r}" for r, c in result.skip_counts().items())
+        found += f"; skipped {counts}"
+    fix = f"add more images ({', '.join(sorted(IMAGE_SUFFIXES))}), searched recursively"
+    idx_files = [Path(data) / p for p, reason in result.skipped
+                 if reason == "not an image" and is_idx_file(Path(data) / p)]
+    if idx_files:
+        fix = f"this folder holds IDX files: pass one as DATA, e.g. {idx_files[0]}"
+    raise UserError(found, where=data, fix=fix)

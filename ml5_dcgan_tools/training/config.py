@@ -1,0 +1,71 @@
+"""Everything that defines a training run; saved as the run folder's config.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from ..errors import UserError
+
+DISTRIBUTE = ("none", "mirrored", "multiworker")
+
+
+@dataclass
+class TrainConfig:
+    data: str
+    size: int = 64
+    latent_dim: int = 128
+    width: int = 64  # generator and discriminator base width (ngf = ndf); 64 is classic DCGAN
+    epochs: int = 25
+    batch_size: int = 64
+    lr: float = 2e-4
+    beta1: float = 0.5
+    seed: int = 0
+    ema: bool = False
+    ema_decay: float = 0.999
+    augment: bool = False  # DiffAugment: colour, translation, cutout on real and fake images
+    label_smoothing: float = 0.1  # one-sided: real labels are 1 - label_smoothing
+    background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
+    mixed_precision: bool | None = None  # None: on where it is faster (see hardware.py)
+    xla: bool = False
+    distribute: str = "none"
+    log_every: int = 10
+    checkpoint_every: int = 500
+
+    def check(self) -> None:
+        """Refuse values that would fail later, deep inside TensorFlow."""
+        from ..model import SIZES
+
+        problems = [
+            (self.size not in SIZES, f"--size must be one of {', '.join(map(str, SIZES))}"),
+            (self.latent_dim < 1, "--latent-dim must be at least 1"),
+            (self.width < 1, "--width must be at least 1"),
+            (self.epochs < 1, "--epochs must be at least 1"),
+            (self.batch_size < 1, "--batch-size must be at least 1"),
+            (not self.lr > 0, "--lr must be positive"),
+            (not 0 <= self.beta1 < 1, "--beta1 must be in [0, 1)"),
+            (not 0 < self.ema_decay < 1, "--ema-decay must be in (0, 1)"),
+            (not 0 <= self.label_smoothing < 0.5, "--label-smoothing must be in [0, 0.5)"),
+            (self.distribute not in DISTRIBUTE, f"--distribute must be one of {DISTRIBUTE}"),
+            (self.log_every < 1 or self.checkpoint_every < 1,
+             "--log-every and --checkpoint-every must be at least 1"),
+        ]
+        for failed, message in problems:
+            if failed:
+                raise UserError(message, fix="see ml5-dcgan train --help")
+
+    def save(self, path: Path, extra: dict) -> None:
+        path.write_text(json.dumps({**asdict(self), **extra}, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> TrainConfig:
+        try:
+            saved = json.loads(path.read_text())
+            names = {f.name for f in fields(cls)}
+            config = cls(**{k: v for k, v in saved.items() if k in names})
+        except (OSError, ValueError, TypeError) as error:
+            raise UserError(f"cannot read the run's configuration: {error}", where=str(path),
+                            fix="point --resume at a run folder made by ml5-dcgan train") from error
+        config.background = tuple(config.background)
+        return config

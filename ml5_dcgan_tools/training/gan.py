@@ -1,0 +1,115 @@
+"""The DCGAN being trained: both networks, their optimizers, an optional EMA generator, and one
+training step (both networks updated from the same forward pass, as in TensorFlow's DCGAN
+tutorial)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import tensorflow as tf
+
+from ..model import build_discriminator, build_generator
+from .augment import diff_augment
+from .config import TrainConfig
+from .ema import ema_decay, update_ema
+
+
+@dataclass
+class Gan:
+    generator: keras.Model
+    discriminator: keras.Model
+    g_optimizer: keras.optimizers.Optimizer
+    d_optimizer: keras.optimizers.Optimizer
+    ema: keras.Model | None
+
+    @classmethod
+    def build(cls, config: TrainConfig, loss_scaling: bool) -> Gan:
+        """Call inside the distribution strategy's scope, under the run's dtype policy."""
+        generator = build_generator(config.size, config.latent_dim, config.width)
+        discriminator = build_discriminator(config.size, config.width)
+        ema = None
+        if config.ema:
+            ema = build_generator(config.size, config.latent_dim, config.width)
+            ema.set_weights(generator.get_weights())
+        optimizers = []
+        for model in (generator, discriminator):
+            optimizer = keras.optimizers.Adam(config.lr, beta_1=config.beta1)
+            if loss_scaling:
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            optimizer.build(model.trainable_variables)  # so a checkpoint can be restored into it
+            optimizers.append(optimizer)
+        return cls(generator, discriminator, *optimizers, ema)
+
+    @property
+    def sampler(self) -> keras.Model:
+        """The generator whose pictures are shown and exported: the EMA one when there is one."""
+        return self.ema or self.generator
+
+    def variables(self) -> dict[str, list]:
+        """Everything a checkpoint must hold for an exact resume."""
+        groups = {"generator": self.generator.weights, "discriminator": self.discriminator.weights,
+                  "g_optimizer": self.g_optimizer.variables,
+                  "d_optimizer": self.d_optimizer.variables}
+        if self.ema is not None:
+            groups["ema"] = self.ema.weights
+        return groups
+
+
+def make_train_step(gan: Gan, config: TrainConfig,
+                    strategy: tf.distribute.Strategy) -> Callable[[tf.Tensor, tf.Tensor], dict]:
+    """A compiled step(uint8 batch, step number) -> {d_loss, g_loss, d_real, d_fake}.
+
+    Latents and augmentations are drawn from stateless RNGs seeded by (seed, step, replica), so a
+    resumed run draws exactly what the uninterrupted run would have.
+    """
+    real_label = 1.0 - config.label_smoothing
+
+    def average(per_example: tf.Tensor) -> tf.Tensor:
+        return tf.nn.compute_average_loss(per_example, global_batch_size=config.batch_size)
+
+    def bce(label: float, logits: tf.Tensor) -> tf.Tensor:
+        return average(tf.nn.sigmoid_cross_entropy_with_logits(
+            tf.fill(tf.shape(logits), label), logits)[:, 0])
+
+    def replica_step(batch: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        seed = tf.random.experimental.stateless_fold_in(
+            tf.random.experimental.stateless_fold_in(tf.constant([config.seed, 0], tf.int64), step),
+            replica)
+        z_seed, real_seed, fake_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
+        real = tf.cast(batch, tf.float32) / 127.5 - 1.0
+        z = tf.random.stateless_normal([tf.shape(real)[0], config.latent_dim], z_seed)
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            fake = gan.generator(z, training=True)
+            if config.augment:
+                real, fake = diff_augment(real, real_seed), diff_augment(fake, fake_seed)
+            real_logits = gan.discriminator(real, training=True)
+            fake_logits = gan.discriminator(fake, training=True)
+            d_loss = bce(real_label, real_logits) + bce(0.0, fake_logits)
+            g_loss = bce(1.0, fake_logits)
+            # Identity unless float16 loss scaling is on; apply_gradients then unscales.
+            d_scaled, g_scaled = (gan.d_optimizer.scale_loss(d_loss),
+                                  gan.g_optimizer.scale_loss(g_loss))
+        for tape, loss, model, optimizer in ((d_tape, d_scaled, gan.discriminator, gan.d_optimizer),
+                                             (g_tape, g_scaled, gan.generator, gan.g_optimizer)):
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+        return {"d_loss": d_loss, "g_loss": g_loss,
+                "d_real": average(tf.sigmoid(real_logits)[:, 0]),
+                "d_fake": average(tf.sigmoid(fake_logits)[:, 0])}
+
+    if config.xla:
+        replica_step = tf.function(replica_step, jit_compile=True)
+
+    @tf.function
+    def train_step(batch: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:
+        per_replica = strategy.run(replica_step, args=(batch, step))
+        totals = {name: strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                  for name, value in per_replica.items()}
+        if gan.ema is not None:
+            update_ema(gan.ema, gan.generator, ema_decay(step, config.ema_decay))
+        return totals
+
+    return train_step

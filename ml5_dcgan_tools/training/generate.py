@@ -1,0 +1,51 @@
+"""Pictures from a finished generator: a grid of samples, or a GIF that walks its latent space."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .run_folder import find_generator
+from .samples import fixed_latents, image_grid, latent_walk, save_gif, save_png, to_uint8
+
+if TYPE_CHECKING:
+    import keras
+
+WALK_KEYS = 4  # points each walk loops through
+
+
+def load_generator(run_or_file: Path) -> keras.Model:
+    """The generator of a run folder (EMA when present) or a .keras file, loaded in safe mode."""
+    import keras
+
+    return keras.models.load_model(find_generator(run_or_file), compile=False, safe_mode=True)
+
+
+def _images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
+    images = np.asarray(generator.predict(latents, batch_size=64, verbose=0))
+    if images.shape[1] in (3, 4) and images.shape[-1] not in (3, 4):  # ml5-ready, channels first
+        images = images.transpose(0, 2, 3, 1)
+    return to_uint8(images[..., :3])
+
+
+def sample_grid(run_or_file: Path, out: Path, count: int = 16, seed: int = 0) -> Path:
+    """A PNG grid of `count` samples from standard-normal latents drawn with `seed`."""
+    generator = load_generator(run_or_file)
+    latents = fixed_latents(count, generator.input_shape[-1], seed)
+    save_png(image_grid(_images(generator, latents)), out)
+    return out
+
+
+def walk_gif(run_or_file: Path, out: Path, count: int = 16, seed: int = 0,
+             frames_between: int = 12) -> Path:
+    """A looping GIF of `count` images, each gliding through its own latent loop."""
+    generator = load_generator(run_or_file)
+    latent_dim = generator.input_shape[-1]
+    walks = np.stack([latent_walk(WALK_KEYS, latent_dim, seed + i, frames_between)
+                      for i in range(count)], axis=1)  # (frames, count, latent_dim)
+    images = _images(generator, walks.reshape(-1, latent_dim))
+    frames = images.reshape(len(walks), count, *images.shape[1:])
+    save_gif([image_grid(frame) for frame in frames], out, frame_ms=80)
+    return out

@@ -1,0 +1,77 @@
+"""Pictures of what a generator makes: a grid of samples, the progress GIF, a latent walk."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ..files import write_atomically
+
+GIF_WIDTH = 512  # progress GIF frames are scaled down to at most this
+
+
+def fixed_latents(count: int, latent_dim: int, seed: int) -> np.ndarray:
+    """Standard-normal latents (what ml5 samples), the same for every epoch of a run."""
+    return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Generator output in [-1, 1] -> uint8 pixels."""
+    return np.clip((np.asarray(images, np.float32) + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+
+
+def image_grid(images: np.ndarray) -> Image.Image:
+    """uint8 images (N, H, W, 3) -> one picture, as square as N allows, 2-pixel gaps."""
+    count, height, width, _ = images.shape
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    gap = 2
+    canvas = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, 3), 255, np.uint8)
+    for i, image in enumerate(images):
+        top, left = (i // columns) * (height + gap), (i % columns) * (width + gap)
+        canvas[top:top + height, left:left + width] = image
+    return Image.fromarray(canvas)
+
+
+def save_png(image: Image.Image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, lambda file: image.save(file, "PNG"))
+
+
+def save_gif(frames: list[Image.Image], path: Path, frame_ms: int = 300) -> None:
+    """An endlessly looping GIF; frames wider than GIF_WIDTH are scaled down."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    scaled = [f if f.width <= GIF_WIDTH else
+              f.resize((GIF_WIDTH, round(f.height * GIF_WIDTH / f.width)), Image.Resampling.LANCZOS)
+              for f in frames]
+    write_atomically(path, lambda file: scaled[0].save(
+        file, "GIF", save_all=True, append_images=scaled[1:], duration=frame_ms, loop=0))
+
+
+def progress_gif(sample_pngs: list[Path], path: Path) -> None:
+    frames = []
+    for png in sample_pngs:
+        with Image.open(png) as image:
+            frames.append(image.convert("RGB"))
+    if frames:
+        save_gif(frames, path, frame_ms=400)
+
+
+def latent_walk(count: int, latent_dim: int, seed: int, frames_between: int = 12) -> np.ndarray:
+    """Latents along a closed loop through `count` random points, spherically interpolated so
+    every frame stays at the norm the generator was trained on."""
+    keys = fixed_latents(count, latent_dim, seed)
+    path = []
+    for start, end in zip(keys, np.roll(keys, -1, axis=0), strict=True):
+        omega = np.arccos(np.clip(np.dot(start / np.linalg.norm(start), end / np.linalg.norm(end)),
+                                  -1, 1))
+        for t in np.arange(frames_between) / frames_between:
+            if omega < 1e-6:
+                path.append(start)
+            else:
+                path.append((np.sin((1 - t) * omega) * start + np.sin(t * omega) * end)
+                            / np.sin(omega))
+    return np.stack(path).astype(np.float32)

@@ -1,0 +1,208 @@
+"""The training loop: data in, run folder out; safe to kill at any moment and to resume."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .. import __version__
+from ..data import load_images
+from ..data.pipeline import epoch_batches
+from ..errors import UserError
+from ..model import build_generator, count_parameters
+from .checkpoints import restore_latest, save_checkpoint
+from .config import TrainConfig
+from .gan import Gan, make_train_step
+from .hardware import dtype_policy, make_strategy, resolve_mixed_precision, writes_run_folder
+from .interrupt import StopRequest
+from .metrics import MetricsLog
+from .progress import Progress
+from .run_folder import RunFolder
+from .samples import fixed_latents, image_grid, progress_gif, save_png, to_uint8
+from .tensorboard import EventWriter
+
+FEW_STEPS = 3000  # below this, samples are rarely more than colour blobs
+
+
+@dataclass
+class TrainResult:
+    run: Path
+    step: int
+    total_steps: int
+    interrupted: bool
+
+
+def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult:
+    """Start a new run in `out` (a new or empty folder)."""
+    config.check()
+    run = RunFolder(out)
+    if writes_run_folder(config.distribute):
+        run.create()
+    config.mixed_precision = resolve_mixed_precision(config.mixed_precision)
+    return _train(run, config, quiet=quiet, new=True)
+
+
+def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> TrainResult:
+    """Continue a run from its newest checkpoint with its saved configuration; `epochs` may
+    extend it."""
+    run = RunFolder(out)
+    config = run.read_config()
+    if epochs is not None:
+        if epochs < config.epochs:
+            raise UserError(f"--epochs {epochs} is fewer than the run's {config.epochs}",
+                            where=str(out), fix="--epochs can only extend a run when resuming")
+        config.epochs = epochs
+    config.check()
+    return _train(run, config, quiet=quiet, new=False)
+
+
+def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> TrainResult:
+    images = load_images(config.data, config.size, background=config.background)
+    if len(images.images) < config.batch_size:
+        raise UserError(f"{len(images.images)} images are fewer than one batch of "
+                        f"{config.batch_size}", where=config.data,
+                        fix=f"use --batch-size {len(images.images)} or less, or add images")
+    steps_per_epoch = len(images.images) // config.batch_size
+    total = config.epochs * steps_per_epoch
+    progress = Progress(total, quiet=quiet)
+    progress.line(images.summary())
+    if total < FEW_STEPS:
+        progress.line(f"note: {config.epochs} epochs of {steps_per_epoch} steps make only {total} "
+                      f"steps; a DCGAN needs a few thousand: try --epochs "
+                      f"{-(-FEW_STEPS // steps_per_epoch)} or more")
+
+    with dtype_policy(config.mixed_precision) as policy:
+        strategy = make_strategy(config.distribute)
+        keras.utils.set_random_seed(config.seed)
+        with strategy.scope():
+            gan = Gan.build(config, loss_scaling=policy == "mixed_float16")
+        step = restore_latest(run.checkpoints, gan.variables())
+        chief = writes_run_folder(config.distribute)
+        out = run if chief else RunFolder(Path(tempfile.mkdtemp(prefix="ml5-dcgan-worker-")))
+        if new and images.skipped:
+            out.skipped.write_text("".join(f"{r}\t{p}\n" for p, r in images.skipped))
+        replicas = strategy.num_replicas_in_sync
+        if replicas > 1:
+            progress.line(f"data-parallel over {replicas} replicas ({config.distribute})")
+        config.save(out.config, _run_facts(config, gan, images.summary(), steps_per_epoch,
+                                           policy, replicas))
+        metrics = MetricsLog(out.metrics)
+        metrics.rewind(step)
+        if step:
+            progress.line(f"resuming at step {step} of {total} (epoch "
+                          f"{step // steps_per_epoch + 1} of {config.epochs})")
+        loop = _Loop(gan, config, strategy, out, metrics, images.images, steps_per_epoch)
+        progress.start(step)
+        with StopRequest() as stop:
+            step = loop.run(step, total, progress, stop)
+        if not chief:
+            shutil.rmtree(out.path, ignore_errors=True)
+        if stop.requested:
+            progress.line(f"stopped at step {step} of {total}; checkpoint saved. Continue with: "
+                          f"ml5-dcgan train --resume {run.path}")
+        else:
+            progress.line(f"done: {step} steps; generator saved to {run.generator}")
+    return TrainResult(run.path, step, total, stop.requested)
+
+
+def _run_facts(config: TrainConfig, gan: Gan, data_summary: str, steps_per_epoch: int,
+               policy: str, replicas: int) -> dict:
+    """What config.json records besides the options: enough to know what reproduced means."""
+    return {"run": {
+        "data_summary": data_summary, "steps_per_epoch": steps_per_epoch,
+        "total_steps": config.epochs * steps_per_epoch, "dtype_policy": policy,
+        "replicas": replicas,
+        "generator_parameters": count_parameters(gan.generator),
+        "versions": {"ml5_dcgan_tools": __version__, "tensorflow": tf.__version__,
+                     "keras": keras.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()}}}
+
+
+class _Loop:
+    """Epochs of steps, with the logging, sampling and checkpointing that go around them."""
+
+    def __init__(self, gan: Gan, config: TrainConfig, strategy: tf.distribute.Strategy,
+                 out: RunFolder, metrics: MetricsLog, images: np.ndarray,
+                 steps_per_epoch: int) -> None:
+        self.gan, self.config, self.strategy, self.out = gan, config, strategy, out
+        self.metrics, self.images, self.steps_per_epoch = metrics, images, steps_per_epoch
+        self.train_step = make_train_step(gan, config, strategy)
+        self.events = EventWriter(out.tensorboard)
+        grid_size = 64 if config.size <= 64 else 16
+        self.latents = fixed_latents(grid_size, config.latent_dim, config.seed)
+        self.saved_step = -1
+
+    def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
+        config, per_epoch = self.config, self.steps_per_epoch
+        last_log, last_time, losses = step, time.monotonic(), {}
+        while step < total and not stop.requested:
+            epoch, skip = divmod(step, per_epoch)
+            batches = self.strategy.experimental_distribute_dataset(
+                epoch_batches(self.images, config.batch_size, epoch, config.seed, skip))
+            for batch in batches:
+                result = self.train_step(batch, tf.constant(step, tf.int64))
+                step += 1
+                if step % config.log_every == 0 or step == total:
+                    now = time.monotonic()
+                    losses = {name: float(value) for name, value in result.items()}
+                    rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
+                    self._log(step, epoch + 1, losses, rate)
+                    last_log, last_time = step, now
+                progress.update(step, epoch + 1, config.epochs, losses)
+                if step % config.checkpoint_every == 0:
+                    self._checkpoint(step)
+                if stop.requested:
+                    break
+            else:
+                self._end_of_epoch(step, epoch + 1, losses, progress)
+                last_time = time.monotonic()  # sampling and saving are not training time
+        if stop.requested or step >= total:
+            self._checkpoint(step)
+            self._save_generators()
+        return step
+
+    def _log(self, step: int, epoch: int, losses: dict[str, float], rate: float) -> None:
+        self.metrics.append({"epoch": epoch, "step": step, **{k: round(v, 5) for k, v in
+                             losses.items()}, "images_per_sec": round(rate, 1),
+                             "time": round(time.time(), 3)})
+        self.events.scalars(step, {**losses, "images_per_sec": rate})
+
+    def _end_of_epoch(self, step: int, epoch: int, losses: dict[str, float],
+                      progress: Progress) -> None:
+        grid = image_grid(to_uint8(self.gan.sampler(self.latents, training=False)))
+        save_png(grid, self.out.sample_path(epoch))
+        progress_gif(sorted(self.out.samples.glob("epoch-*.png")), self.out.progress_gif)
+        self.events.image(step, "samples", grid)
+        self._checkpoint(step)
+        live = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
+        progress.line(f"epoch {epoch}/{self.config.epochs}  step {step}  {live}")
+
+    def _checkpoint(self, step: int) -> None:
+        if step == self.saved_step:
+            return
+        self.saved_step = step
+        save_checkpoint(self.out.checkpoints, step, self.gan.variables())
+        self.events.flush()
+
+    def _save_generators(self) -> None:
+        """Plain float32 copies of the generators, whatever the training precision: only
+        standard layers and weights, which the exporter loads with safe_mode."""
+        pairs = [(self.gan.generator, self.out.generator)]
+        if self.gan.ema is not None:
+            pairs.append((self.gan.ema, self.out.generator_ema))
+        with dtype_policy(False):
+            for model, path in pairs:
+                plain = build_generator(self.config.size, self.config.latent_dim, self.config.width)
+                plain.set_weights([w.numpy() for w in model.weights])
+                partial = path.with_name(f".{path.stem}.partial.keras")  # Keras wants .keras
+                plain.save(partial)
+                os.replace(partial, path)

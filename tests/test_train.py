@@ -1,0 +1,140 @@
+"""The trainer and its run folder, with models small enough for a shared 2-core CPU."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from ml5_dcgan_tools.errors import UserError
+from ml5_dcgan_tools.training import TrainConfig, resume, train
+from ml5_dcgan_tools.training.metrics import MetricsLog
+from ml5_dcgan_tools.training.progress import Progress
+from ml5_dcgan_tools.training.run_folder import RunFolder
+
+pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
+
+EXPORTABLE = {"InputLayer", "Dense", "Reshape", "Conv2DTranspose", "Conv2D", "BatchNormalization",
+              "ReLU", "Activation", "LeakyReLU", "UpSampling2D"}
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ML5_DCGAN_CACHE", str(tmp_path / "cache"))
+
+
+def tiny(**overrides) -> TrainConfig:
+    """4 steps an epoch of a 32-pixel model with a few thousand parameters."""
+    options = {"data": "shapes:128", "size": 32, "latent_dim": 16, "width": 8, "epochs": 2,
+               "batch_size": 32, "log_every": 1, "checkpoint_every": 3, "ema": True,
+               "augment": True}
+    return TrainConfig(**{**options, **overrides})
+
+
+def test_run_folder_holds_everything_a_person_and_the_exporter_need(tmp_path: Path) -> None:
+    result = train(tiny(), tmp_path / "run", quiet=True)
+    run = RunFolder(tmp_path / "run")
+    assert (result.step, result.total_steps, result.interrupted) == (8, 8, False)
+    saved = json.loads(run.config.read_text())
+    assert saved["ema"] is True and saved["size"] == 32 and saved["data"] == "shapes:128"
+    assert saved["run"]["steps_per_epoch"] == 4 and saved["run"]["versions"]["tensorflow"]
+    records = MetricsLog(run.metrics).read()
+    assert [r["step"] for r in records] == list(range(1, 9))
+    assert [r["epoch"] for r in records] == [1] * 4 + [2] * 4
+    for key in ("d_loss", "g_loss", "images_per_sec"):
+        assert all(np.isfinite(r[key]) for r in records)
+    assert sorted(p.name for p in run.samples.iterdir()) == ["epoch-0001.png", "epoch-0002.png"]
+    with Image.open(run.progress_gif) as gif:
+        assert gif.n_frames == 2
+    assert list(run.tensorboard.glob("events.out.tfevents.*"))
+    assert sorted(p.name for p in run.checkpoints.iterdir()) == ["step-000000006.npz",
+                                                                 "step-000000008.npz"]
+    assert not [p for p in run.path.rglob(".*")]  # no temporary files left behind
+    for path in (run.generator, run.generator_ema):
+        generator = keras.models.load_model(path, safe_mode=True, compile=False)
+        assert {type(layer).__name__ for layer in generator.layers} <= EXPORTABLE
+        assert generator.output_shape == (None, 32, 32, 3)
+        assert all(w.dtype == "float32" for w in generator.weights)
+    live = keras.models.load_model(run.generator, compile=False).get_weights()
+    average = keras.models.load_model(run.generator_ema, compile=False).get_weights()
+    assert not np.allclose(live[0], average[0])
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
+    train(tiny(epochs=2), tmp_path / "straight", quiet=True)
+    train(tiny(epochs=1), tmp_path / "resumed", quiet=True)
+    resume(tmp_path / "resumed", epochs=2, quiet=True)
+    straight = keras.models.load_model(tmp_path / "straight" / "generator_ema.keras")
+    resumed = keras.models.load_model(tmp_path / "resumed" / "generator_ema.keras")
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    losses = [[r["d_loss"], r["g_loss"]] for r in
+              MetricsLog(tmp_path / "straight" / "metrics.jsonl").read()]
+    assert losses == [[r["d_loss"], r["g_loss"]] for r in
+                      MetricsLog(tmp_path / "resumed" / "metrics.jsonl").read()]
+    assert json.loads((tmp_path / "resumed" / "config.json").read_text())["epochs"] == 2
+
+
+def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path: Path) -> None:
+    run = RunFolder(tmp_path / "run")
+    train(tiny(epochs=1, checkpoint_every=3), run.path, quiet=True)
+    (run.checkpoints / "step-000000004.npz").unlink()  # as if killed between steps 3 and 4
+    with run.metrics.open("a") as file:
+        file.write('{"epoch": 1, "step": 5, "d_lo')  # and mid-write
+    result = resume(run.path, quiet=True)
+    assert result.step == 4
+    assert [r["step"] for r in MetricsLog(run.metrics).read()] == [1, 2, 3, 4]
+
+
+def test_clear_errors_for_runs_that_cannot_start(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"128 images are fewer than one batch of 256.*"
+                                        r"--batch-size 128"):
+        train(tiny(batch_size=256), tmp_path / "a", quiet=True)
+    with pytest.raises(UserError, match="--size must be one of"):
+        train(tiny(size=48), tmp_path / "b", quiet=True)
+    with pytest.raises(UserError, match=r"not a run folder: no config\.json"):
+        resume(tmp_path / "nothing", quiet=True)
+    train(tiny(epochs=1), tmp_path / "run", quiet=True)
+    with pytest.raises(UserError, match=r"already holds a run.*--resume"):
+        train(tiny(), tmp_path / "run", quiet=True)
+    with pytest.raises(UserError, match="--epochs can only extend"):
+        resume(tmp_path / "run", epochs=0, quiet=True)
+    (tmp_path / "run" / "config.json").write_text("{not json")
+    with pytest.raises(UserError, match="cannot read the run's configuration"):
+        resume(tmp_path / "run", quiet=True)
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, log = Terminal(), io.StringIO()
+    for stream in (terminal, log):
+        progress = Progress(100, stream=stream)
+        for step in (1, 2, 100):
+            progress.update(step, 1, 1, {"d_loss": 1.25, "g_loss": 0.5})
+        progress.line("epoch 1/1")
+    assert "100/100 ETA 0m00s  d_loss 1.250  g_loss 0.500" in terminal.getvalue()
+    assert log.getvalue() == "epoch 1/1\n"
+    quiet = Terminal()
+    Progress(100, quiet=True, stream=quiet).line("epoch 1/1")
+    assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("command", ["train", "generate"])
+def test_help_does_not_import_tensorflow(command: str) -> None:
+    probe = ("import sys\nfrom ml5_dcgan_tools.cli import main\ntry:\n    main([sys.argv[1], "
+             "'--help'])\nexcept SystemExit:\n    pass\n"
+             "print(sorted({'tensorflow', 'keras'} & set(sys.modules)), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe, command], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert "Usage: ml5-dcgan " + command in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
