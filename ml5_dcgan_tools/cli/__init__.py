@@ -34,10 +34,18 @@ unreadable input, 130 interrupted.
     help=(
         "From a folder of images to a DCGAN that runs in an ml5.js sketch, and checks for the "
         "models other people submit.\n\n"
-        "Typical session:\n\n"
+        "Your own model, from images to a sketch:\n\n"
         "\b\n"
-        "  ml5-dcgan manifest validate submissions/     # check community manifests\n"
-        "  ml5-dcgan export generator.keras --out bundle # verified ml5 bundle\n"
+        "  ml5-dcgan train photos/ --out runs/photos --ema --augment\n"
+        "  ml5-dcgan export runs/photos --out bundle     # proven in TF.js 1.7.4 + 4.22\n"
+        "  ml5-dcgan sketch bundle && ml5-dcgan serve bundle\n"
+        "\n"
+        "Checking what others submit:\n\n"
+        "\b\n"
+        "  ml5-dcgan manifest validate submissions/\n"
+        "  ml5-dcgan validate submission.zip\n"
+        "  ml5-dcgan browser-check bundle             # real ml5 in headless Chromium\n"
+        "  ml5-dcgan publish bundle --repo ../models --name faces\n"
         "\n" + EXIT_CODES_HELP
     ),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
