@@ -1,7 +1,10 @@
-"""`ml5-dcgan generate`: sample grids and latent walks from a run folder or a .keras file."""
+"""`ml5-dcgan generate`: sample grids and latent walks from a run folder, a .keras file or a
+TF.js bundle."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -80,3 +83,36 @@ def test_unusable_sources_are_one_line_errors(tmp_path: Path, capsys) -> None:
     code, output = _run("generate", str(tmp_path), "--interpolate", "--out", "x.png",
                         capsys=capsys)
     assert code == 2 and "--out must end in .gif" in output
+
+
+def test_a_bundle_generates_the_same_images_as_the_keras_model_it_came_from(tmp_path: Path):
+    from generator_zoo import dcgan
+
+    from ml5_dcgan_tools import export_bundle
+    from ml5_dcgan_tools.training.generate import sample_grid
+
+    dcgan(16).save(tmp_path / "generator.keras")
+    export_bundle(tmp_path / "generator.keras", tmp_path / "bundle", verify=False)
+    sample_grid(tmp_path / "generator.keras", tmp_path / "from-keras.png", count=9, seed=3)
+    sample_grid(tmp_path / "bundle", tmp_path / "from-bundle.png", count=9, seed=3)
+    from_keras = np.asarray(Image.open(tmp_path / "from-keras.png"), dtype=int)
+    from_bundle = np.asarray(Image.open(tmp_path / "from-bundle.png"), dtype=int)
+    assert from_keras.shape == from_bundle.shape
+    assert np.abs(from_keras - from_bundle).max() <= 1
+    assert from_keras.std() > 5  # real images, not a blank grid
+
+
+def test_a_broken_bundle_is_refused_with_one_line(tmp_path: Path):
+    from generator_zoo import dcgan
+
+    from ml5_dcgan_tools import export_bundle
+
+    export_bundle(dcgan(16), tmp_path / "bundle", verify=False)
+    shard = next((tmp_path / "bundle").glob("group1-*.bin"))
+    shard.write_bytes(shard.read_bytes()[:100])
+    done = subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "generate",
+                           str(tmp_path / "bundle"), "--out", str(tmp_path / "x.png")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("error: cannot load this bundle")
+    assert not (tmp_path / "x.png").exists()

@@ -108,11 +108,13 @@ def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path |
 
 
 GENERATE_HELP = """Images from a trained generator: a run folder (its EMA generator when it has
-one) or a .keras file.
+one), a .keras file, or an exported TF.js bundle (a folder, its model.json or manifest.json, or
+a .zip; checked like `validate` does, and rebuilt without running anything from it).
 
 \b
   ml5-dcgan generate runs/shapes --n 64 --out samples.png
   ml5-dcgan generate runs/shapes/generator.keras --interpolate --out walk.gif
+  ml5-dcgan generate bundle --n 16 --out bundle-samples.png
 """
 
 

@@ -16,11 +16,17 @@ if TYPE_CHECKING:
 WALK_KEYS = 4  # points each walk loops through
 
 
-def load_generator(run_or_file: Path) -> keras.Model:
-    """The generator of a run folder (EMA when present) or a .keras file, loaded in safe mode."""
+def load_generator(source: Path) -> keras.Model:
+    """The generator of a run folder (EMA when present) or a .keras file, loaded in safe mode,
+    or a TF.js bundle (folder, model.json, manifest.json or .zip) rebuilt from whitelisted
+    layers after validate's structural checks."""
+    from ..validation.loading import is_bundle, load_bundle_model
+
+    if is_bundle(source):
+        return load_bundle_model(source)
     import keras
 
-    return keras.models.load_model(find_generator(run_or_file), compile=False, safe_mode=True)
+    return keras.models.load_model(find_generator(source), compile=False, safe_mode=True)
 
 
 def _images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
@@ -30,18 +36,18 @@ def _images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
     return to_uint8(images[..., :3])
 
 
-def sample_grid(run_or_file: Path, out: Path, count: int = 16, seed: int = 0) -> Path:
+def sample_grid(source: Path, out: Path, count: int = 16, seed: int = 0) -> Path:
     """A PNG grid of `count` samples from standard-normal latents drawn with `seed`."""
-    generator = load_generator(run_or_file)
+    generator = load_generator(source)
     latents = fixed_latents(count, generator.input_shape[-1], seed)
     save_png(image_grid(_images(generator, latents)), out)
     return out
 
 
-def walk_gif(run_or_file: Path, out: Path, count: int = 16, seed: int = 0,
+def walk_gif(source: Path, out: Path, count: int = 16, seed: int = 0,
              frames_between: int = 12) -> Path:
     """A looping GIF of `count` images, each gliding through its own latent loop."""
-    generator = load_generator(run_or_file)
+    generator = load_generator(source)
     latent_dim = generator.input_shape[-1]
     walks = np.stack([latent_walk(WALK_KEYS, latent_dim, seed + i, frames_between)
                       for i in range(count)], axis=1)  # (frames, count, latent_dim)
