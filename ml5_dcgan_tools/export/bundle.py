@@ -20,9 +20,9 @@ import numpy as np
 from .. import __version__
 from ..errors import UsageError, UserError
 from ..reference import Reference, reference_latents, write_reference
+from ..tfjs_model import Layer
 from .layers_format import (
     WEIGHT_NAMES,
-    TfjsLayer,
     UnsupportedModel,
     model_topology,
     translate_model,
@@ -85,7 +85,7 @@ def _prepare_out_dir(out_dir: Path, overwrite: bool) -> None:
                          fix="pass --overwrite to replace it, or choose another --out")
 
 
-def _encode_weights(model: Any, layers: list[TfjsLayer],
+def _encode_weights(model: Any, layers: list[Layer],
                     quantization: Quantization) -> list[EncodedWeight]:
     """Every weight TF.js will look for, named ``<layer>/<weight>``, in topology order."""
     encoded = []
@@ -150,7 +150,7 @@ def verify_bundle(bundle: Path, reference: Reference, target: Target,
     return checks
 
 
-def _write_bundle(folder: Path, model: Any, layers: list[TfjsLayer], weights: list[EncodedWeight],
+def _write_bundle(folder: Path, model: Any, layers: list[Layer], weights: list[EncodedWeight],
                   shard_bytes: int, manifest: dict[str, Any] | None) -> int:
     """Write model.json, shards and manifest; return the bytes a browser downloads."""
     import keras

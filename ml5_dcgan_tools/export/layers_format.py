@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ..errors import UserError
+from ..tfjs_model import Layer
 
 # Activations that TF.js 1.7.4 and 4.22.0 compute as Keras 3 does. Not here on purpose:
 # leaky_relu and silu (unknown to both), swish and gelu (4.22 only), hard_sigmoid (Keras 3
@@ -43,21 +43,6 @@ class UnsupportedModel(UserError):
         super().__init__(f"cannot export layer '{layer}': {reason}", fix=fix)
         self.layer = layer
         self.reason = reason
-
-
-@dataclass(frozen=True)
-class TfjsLayer:
-    """One layer of the translated topology, with the names of the layers feeding it."""
-
-    class_name: str
-    name: str
-    config: dict[str, Any]
-    inbound: tuple[str, ...]
-
-    def as_keras2(self) -> dict[str, Any]:
-        nodes = [[[name, 0, 0, {}] for name in self.inbound]] if self.inbound else []
-        return {"class_name": self.class_name, "name": self.name, "config": self.config,
-                "inbound_nodes": nodes}
 
 
 def _plain(value: Any) -> Any:
@@ -210,10 +195,10 @@ SUPPORTED_LAYERS = frozenset({"InputLayer", *TRANSLATORS})
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 
 
-def _input_layer(name: str, batch_shape: list[Any]) -> TfjsLayer:
+def _input_layer(name: str, batch_shape: list[Any]) -> Layer:
     config = {"batch_input_shape": batch_shape, "dtype": "float32", "sparse": False,
               "name": name}
-    return TfjsLayer("InputLayer", name, config, ())
+    return Layer("InputLayer", name, config, ())
 
 
 def _inbound_names(layer_config: dict[str, Any]) -> tuple[str, ...]:
@@ -269,13 +254,13 @@ def check_layer_classes(model: Any) -> None:
                           custom=standard is not None and type(layer) is not standard)
 
 
-def translate_model(model: Any) -> list[TfjsLayer]:
+def translate_model(model: Any) -> list[Layer]:
     """The model's layers as TF.js-readable layers, in topological order."""
     check_layer_classes(model)
     config = _plain(model.get_config())
     layer_configs = config["layers"]
     sequential = all("inbound_nodes" not in entry for entry in layer_configs)
-    translated: list[TfjsLayer] = []
+    translated: list[Layer] = []
     previous: tuple[str, ...] = ()
     if sequential and (not layer_configs or layer_configs[0]["class_name"] != "InputLayer"):
         shape = config.get("build_input_shape")
@@ -291,19 +276,26 @@ def translate_model(model: Any) -> list[TfjsLayer]:
         if class_name == "InputLayer":
             layer = _input_layer(name, layer_config["batch_shape"])
         else:
-            layer = TfjsLayer(class_name, name, TRANSLATORS[class_name](layer_config), inbound)
+            layer = Layer(class_name, name, TRANSLATORS[class_name](layer_config), inbound)
         translated.append(layer)
         previous = (name,)
     return translated
 
 
-def output_names(layers: list[TfjsLayer]) -> list[str]:
+def output_names(layers: list[Layer]) -> list[str]:
     """The layers nothing else consumes: the model's outputs."""
     consumed = {inbound for layer in layers for inbound in layer.inbound}
     return [layer.name for layer in layers if layer.name not in consumed]
 
 
-def model_topology(layers: list[TfjsLayer], name: str, keras_version: str) -> dict[str, Any]:
+def _keras2_entry(layer: Layer) -> dict[str, Any]:
+    """A layer as Keras 2 serialized it: inbound nodes as ``[[[name, 0, 0, {}], ...]]``."""
+    nodes = [[[name, 0, 0, {}] for name in layer.inbound]] if layer.inbound else []
+    return {"class_name": layer.class_name, "name": layer.name, "config": layer.config,
+            "inbound_nodes": nodes}
+
+
+def model_topology(layers: list[Layer], name: str, keras_version: str) -> dict[str, Any]:
     """The ``modelTopology`` of model.json: a Keras-2 functional ``Model`` config."""
     inputs = [[layer.name, 0, 0] for layer in layers if layer.class_name == "InputLayer"]
     outputs = [[name, 0, 0] for name in output_names(layers)]
@@ -312,7 +304,7 @@ def model_topology(layers: list[TfjsLayer], name: str, keras_version: str) -> di
         "backend": "tensorflow",
         "model_config": {
             "class_name": "Model",
-            "config": {"name": name, "layers": [layer.as_keras2() for layer in layers],
+            "config": {"name": name, "layers": [_keras2_entry(layer) for layer in layers],
                        "input_layers": inputs, "output_layers": outputs},
         },
     }

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layers_format import TfjsLayer, UnsupportedModel, output_names
+from ..tfjs_model import Layer
+from .layers_format import UnsupportedModel, output_names
 
 # Layers that move or copy values without changing them: the bound of their input holds.
 _VALUE_PRESERVING = {"Permute", "Reshape", "Flatten", "Cropping2D", "UpSampling2D", "Dropout",
@@ -26,7 +27,7 @@ class Ml5Plan:
 
     latent_dim: int
     size: int
-    appended: list[TfjsLayer] = field(default_factory=list)
+    appended: list[Layer] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     gray_to_rgb_axis: int | None = None
     to_channels_first: bool = False
@@ -40,7 +41,7 @@ class Ml5Plan:
         return outputs
 
 
-def _output_activation(layers: dict[str, TfjsLayer], name: str) -> str:
+def _output_activation(layers: dict[str, Layer], name: str) -> str:
     """The activation that bounds a layer's output, looking through value-preserving layers."""
     layer = layers[name]
     if layer.class_name in _VALUE_PRESERVING and layer.inbound:
@@ -60,7 +61,7 @@ def _layout(shape: tuple) -> str:
         "make the generator output [batch, size, size, 3]; for other shapes use --target tfjs")
 
 
-def plan_ml5(layers: list[TfjsLayer], input_shape: tuple, output_shape: tuple) -> Ml5Plan:
+def plan_ml5(layers: list[Layer], input_shape: tuple, output_shape: tuple) -> Ml5Plan:
     """Check the ml5 contract on the translated layers and plan the appended layers."""
     if len(input_shape) != 2 or not input_shape[1]:
         raise UnsupportedModel(
@@ -84,13 +85,13 @@ def plan_ml5(layers: list[TfjsLayer], input_shape: tuple, output_shape: tuple) -
     if channels == 1:
         plan.gray_to_rgb_axis = channel_axis
         last = "ml5_gray_to_rgb"
-        plan.appended.append(TfjsLayer("Concatenate", last, {
+        plan.appended.append(Layer("Concatenate", last, {
             "name": last, "trainable": False, "dtype": "float32", "axis": channel_axis},
             (output_name,) * 3))
         plan.notes.append("1-channel output repeated into 3 identical channels (Concatenate)")
     if layout == "last":
         plan.to_channels_first = True
-        plan.appended.append(TfjsLayer("Permute", "ml5_channels_first", {
+        plan.appended.append(Layer("Permute", "ml5_channels_first", {
             "name": "ml5_channels_first", "trainable": False, "dtype": "float32",
             "dims": [3, 1, 2]}, (last,)))
         plan.notes.append("channels-last output made channels-first with Permute((3, 1, 2))")
