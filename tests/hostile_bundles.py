@@ -137,18 +137,18 @@ def _extra_weight(folder: Path) -> Path:
     return bundle
 
 
-@case("wrong-shape", "weights.shape-mismatch")
-def _wrong_shape(folder: Path) -> Path:
-    bundle = good_bundle(folder / "bundle")
-    edit_model(bundle, lambda document: specs(document)[0].update(shape=[48, 8]))  # was [8, 48]
-    return bundle
+def _first_spec_changed(**changes: Any) -> Callable[[Path], Path]:
+    """A good bundle whose first weightsManifest entry says something else."""
+    def change(folder: Path) -> Path:
+        bundle = good_bundle(folder / "bundle")
+        edit_model(bundle, lambda document: specs(document)[0].update(changes))
+        return bundle
+    return change
 
 
-@case("renamed-weight", "weights.unexpected")
-def _renamed_weight(folder: Path) -> Path:
-    bundle = good_bundle(folder / "bundle")
-    edit_model(bundle, lambda document: specs(document)[0].update(name="dense_9/kernel"))
-    return bundle
+case("wrong-shape", "weights.shape-mismatch")(_first_spec_changed(shape=[48, 8]))  # was [8, 48]
+case("renamed-weight", "weights.unexpected")(_first_spec_changed(name="dense_9/kernel"))
+case("int32-kernel", "weights.dtype")(_first_spec_changed(dtype="int32"))
 
 
 @case("duplicate-name", "weights.duplicate")
@@ -172,13 +172,6 @@ def _poisoned(value: float) -> Callable[[Path], Path]:
 
 case("nan-weight", "weights.not-finite")(_poisoned(float("nan")))
 case("inf-weight", "weights.not-finite")(_poisoned(float("inf")))
-
-
-@case("int32-kernel", "weights.dtype")
-def _int32_kernel(folder: Path) -> Path:
-    bundle = good_bundle(folder / "bundle")
-    edit_model(bundle, lambda document: specs(document)[0].update(dtype="int32"))
-    return bundle
 
 
 @case("bad-quantization", "weights.quantization-invalid")
