@@ -27,6 +27,18 @@ class UserError(Exception):
         return text
 
 
+def first_line(error: BaseException) -> str:
+    """An exception from a library (Keras raises many types) as one short line for our users."""
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def last_line(output: str) -> str:
+    """The last non-blank line of a tool's output: where Node and git say what went wrong."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
 class UsageError(UserError):
     """Bad arguments or unreadable input: exit code 2, like Click's own usage errors."""
 

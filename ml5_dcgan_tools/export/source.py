@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError, UserError
+from ..errors import UsageError, UserError, first_line
 from .layers_format import MODEL_CLASSES, check_layer_class
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
@@ -85,6 +85,5 @@ def load_generator(source: Path) -> Any:
             return keras.saving.load_model(path, compile=False, safe_mode=True)
         return keras.models.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; the user needs one line.
-        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        raise UserError(f"Keras could not load the model: {message}", where=str(path),
+        raise UserError(f"Keras could not load the model: {first_line(error)}", where=str(path),
                         fix="check the file was saved by Keras 3 (or Keras 2 as .h5)") from None

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import UsageError, UserError
+from ..errors import UsageError, UserError, last_line
 
 GIT_FIX = "install git (Debian/Ubuntu: apt-get install git)"
 
@@ -21,11 +21,6 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise UsageError("git is not on PATH; --commit needs it", fix=GIT_FIX)
     return subprocess.run([git, "-C", str(repo), *args], capture_output=True, text=True,
                           timeout=120, check=False)
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
 
 
 def require_work_tree(repo: Path) -> None:
@@ -49,7 +44,7 @@ def commit(repo: Path, paths: list[str], message: str) -> str | None:
 def _run(repo: Path, *args: str) -> None:
     done = _git(repo, *args)
     if done.returncode != 0:
-        raise UserError(f"git {args[0]} failed: {_last_line(done.stderr + done.stdout)}",
+        raise UserError(f"git {args[0]} failed: {last_line(done.stderr + done.stdout)}",
                         where=str(repo),
                         fix="the model is published but not committed: fix git (e.g. set "
                             "user.name and user.email), then commit by hand")

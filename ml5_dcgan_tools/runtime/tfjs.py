@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UsageError, UserError
+from ..errors import UsageError, UserError, last_line
 from .install import PROJECT_DIR, ensure_runtime, find_node
 
 TFJS_VERSIONS = ("1.7.4", "4.22.0")
@@ -65,11 +65,6 @@ def _reinstall(runtime: Path) -> str:
     return f"delete {runtime} and run `ml5-dcgan runtime install`"
 
 
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else "no message"
-
-
 def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
                model_json: str = "model.json", timeout: float = DEFAULT_TIMEOUT,
                max_bytes: int = DEFAULT_MAX_BYTES) -> RuntimeRun:
@@ -114,11 +109,11 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
                            f"{timeout:g} s", time.perf_counter() - started)
         seconds = time.perf_counter() - started
         if done.returncode == _INTERNAL_FAILURE:
-            raise UserError(f"the TF.js {version} runtime failed: {_last_line(done.stderr)}",
+            raise UserError(f"the TF.js {version} runtime failed: {last_line(done.stderr)}",
                             where=str(runtime), fix=_reinstall(runtime))
         if not (work / "result.json").is_file():
             return _failed(version, "crash", f"Node stopped with exit code {done.returncode}: "
-                           f"{_last_line(done.stderr)}", seconds)
+                           f"{last_line(done.stderr)}", seconds)
         result = json.loads((work / "result.json").read_text(encoding="utf-8"))
         if result["tfjs"] != version:
             raise UserError(f"the npm alias tfjs-{version} loads TF.js {result['tfjs']}",

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import first_line
 from ..export.layers_format import ACTIVATIONS
 from ..jsonio import preview
 from ..tfjs_model import TfjsModel
@@ -36,7 +37,7 @@ def python_outputs(model: TfjsModel, weights: Mapping[str, np.ndarray], latents:
     try:
         return np.asarray(keras_model(latents, training=False), dtype=np.float32)
     except Exception as error:  # Keras raises many types on values it does not expect
-        raise RebuildError(f"Keras cannot run the rebuilt model: {_first_line(error)}") from None
+        raise RebuildError(f"Keras cannot run the rebuilt model: {first_line(error)}") from None
 
 
 def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
@@ -75,7 +76,7 @@ def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
             tensors[name] = keras_layer(sources if layer.class_name in _MERGING else sources[0])
             built[name] = keras_layer
         except Exception as error:  # Keras raises many types on values it does not expect
-            raise RebuildError(f"layer {name!r} ({layer.class_name}): {_first_line(error)}"
+            raise RebuildError(f"layer {name!r} ({layer.class_name}): {first_line(error)}"
                                ) from None
     entries = [inputs[name] for name in model.input_layers or inputs]
     exits = [tensors[name] for name in model.output_layers]
@@ -100,11 +101,6 @@ def _set_weights(built: Mapping[str, Any], weights: Mapping[str, np.ndarray]) ->
 def _one_or_all(tensors: list[Any]) -> Any:
     """Keras wants a single tensor, not a list of one, for a single input or output."""
     return tensors[0] if len(tensors) == 1 else tensors
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
 
 
 # --- one builder per whitelisted layer class --------------------------------------------------
