@@ -23,7 +23,7 @@ _PUBLIC = {
     "export_bundle": "ml5_dcgan_tools.export",
     "validate_bundle": "ml5_dcgan_tools.validation",
     "publish_bundle": "ml5_dcgan_tools.publish",
-    "check_in_browser": "ml5_dcgan_tools.runtime.browser",
+    "check_in_browser": "ml5_dcgan_tools.web.browser_check",
     "ExportReport": "ml5_dcgan_tools.export",
     "Finding": "ml5_dcgan_tools.findings",
     "Report": "ml5_dcgan_tools.findings",

@@ -16,7 +16,7 @@ from generator_zoo import dcgan
 from ml5_dcgan_tools import export_bundle
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.reference import OUTPUTS_FILE, REFERENCE_FILE
-from ml5_dcgan_tools.runtime.browser import PIXEL_TOLERANCE, check_in_browser
+from ml5_dcgan_tools.web.browser_check import PIXEL_TOLERANCE, check_in_browser
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import pytest
 
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError, UserError
-from ml5_dcgan_tools.runtime.browser import CHROMIUM_ENV, expected_pixels, find_chromium
+from ml5_dcgan_tools.web.browser_check import CHROMIUM_ENV, expected_pixels, find_chromium
 
 
 def test_missing_chromium_says_how_to_install_it(tmp_path, monkeypatch):

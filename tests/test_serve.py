@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.serve import LOOPBACK, StaticServer, serving
+from ml5_dcgan_tools.web.serve import LOOPBACK, StaticServer, serving
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import pytest
 
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError, UserError
-from ml5_dcgan_tools.sketch import page as page_module
-from ml5_dcgan_tools.sketch import write_sketch
-from ml5_dcgan_tools.sketch.page import pinned_version, render_sketch
+from ml5_dcgan_tools.web import sketch as page_module
+from ml5_dcgan_tools.web import write_sketch
+from ml5_dcgan_tools.web.sketch import pinned_version, render_sketch
 
 MANIFEST = {"description": "Shapes, 32x32", "model": "model.json", "modelSize": 32,
             "modelLatentDim": 64}

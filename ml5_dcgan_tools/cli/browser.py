@@ -39,7 +39,7 @@ Exit codes: 0 passed, 1 failed, 2 usage error.
 @click.pass_context
 def browser_check_command(ctx: click.Context, bundle: Path, screenshot: Path | None,
                           chromium: Path | None, timeout: float, as_json: bool) -> None:
-    from ..runtime.browser import check_in_browser
+    from ..web.browser_check import check_in_browser
 
     check = check_in_browser(bundle, screenshot=screenshot, chromium=chromium, timeout=timeout)
     if as_json:

@@ -27,7 +27,7 @@ Examples:
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
               help="Port on 127.0.0.1; 0 picks a free one.")
 def serve_command(folder: Path, port: int) -> None:
-    from ..serve import StaticServer
+    from ..web.serve import StaticServer
 
     server = StaticServer([folder], port, log=lambda line: click.echo(line, err=True))
     click.echo(f"serving {folder} at {server.url}  (Ctrl+C to stop)")

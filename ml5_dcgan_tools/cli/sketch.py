@@ -33,7 +33,7 @@ Examples:
               help="Copy ml5 and p5 next to the page instead of linking a CDN.")
 @click.option("--force", is_flag=True, help="Replace an index.html or sketch.js that differs.")
 def sketch_command(bundle: Path, out_dir: Path | None, offline: bool, force: bool) -> None:
-    from ..sketch import write_sketch
+    from ..web.sketch import write_sketch
 
     page = write_sketch(bundle, out_dir, offline=offline, force=force)
     click.echo(f"wrote {', '.join(page.files)} into {page.folder}")

@@ -79,7 +79,7 @@ def validate_command(ctx: click.Context, targets: tuple[Path, ...], as_json: boo
     from ..errors import UsageError
     from ..runtime.tfjs import TFJS_VERSIONS
     from ..validation import DEFAULT_ATOL, validate_bundle
-    from ..validation.bundle_source import target_kind
+    from ..validation.targets import target_kind
     from ..validation.validator import numbers_options
 
     if "none" in runtimes and len(runtimes) > 1:

@@ -16,6 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import UsageError
+from ..safety import path_problem
+from ..tfjs_model import parse_model_json
 
 MANIFEST = "manifest.json"
 MODEL = "model.json"
@@ -43,13 +45,12 @@ class StagedModel:
 
 
 def _inside_path(name: Any, what: str, where: Path) -> PurePosixPath:
-    """A relative path that stays inside its folder, or a UsageError."""
-    path = PurePosixPath(name) if isinstance(name, str) and name else None
-    if path is None or path.is_absolute() or ".." in path.parts or "\\" in name or ":" in name:
-        raise UsageError(f"{what} {json.dumps(name)} is not a relative path inside the bundle",
-                         where=str(where),
+    """A relative path that stays inside its folder (the rule validation uses), or a UsageError."""
+    problem = path_problem(name, what)
+    if problem is not None:
+        raise UsageError(problem.message, where=str(where),
                          fix="publish a bundle written by `ml5-dcgan export`")
-    return path
+    return PurePosixPath(name)
 
 
 def _read_json(path: Path) -> Any:
@@ -58,17 +59,6 @@ def _read_json(path: Path) -> Any:
     except (OSError, ValueError) as error:
         raise UsageError(f"cannot read {path.name}: {error}", where=str(path),
                          fix="run `ml5-dcgan validate` on the bundle") from None
-
-
-def _parameters(model: dict[str, Any]) -> int:
-    total = 0
-    for group in model.get("weightsManifest", []):
-        for weight in group["weights"]:
-            count = 1
-            for side in weight["shape"]:
-                count *= int(side)
-            total += count
-    return total
 
 
 def _copy(source: Path, folder: Path, relative: PurePosixPath) -> PublishedFile:
@@ -104,5 +94,5 @@ def stage_model(bundle: Path, folder: Path, model_url: str | None) -> StagedMode
     published = {**manifest, "model": model_url or MODEL}
     (folder / MANIFEST).write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
     files.insert(0, _describe(folder / MANIFEST, PurePosixPath(MANIFEST)))
-    return StagedModel(folder=folder, manifest=published, parameters=_parameters(model),
-                       files=files)
+    return StagedModel(folder=folder, manifest=published,
+                       parameters=parse_model_json(model).parameter_count, files=files)

@@ -9,7 +9,7 @@ the numbers. ::
 
 from __future__ import annotations
 
-from .limits import Limits
+from ..safety import Limits
 from .numbers import DEFAULT_ATOL
 from .report import STAGES, BundleReport
 from .validator import validate_bundle

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
-from .bundle_source import open_bundle
+from ..safety import Limits
 from .contract import check_layers
 from .keras_rebuild import RebuildError, rebuild
-from .limits import Limits
 from .report import BundleReport
 from .structure import check_topology, check_weight_specs, read_model
+from .targets import open_bundle
 from .weight_files import read_weights
 
 

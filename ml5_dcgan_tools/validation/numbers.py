@@ -19,11 +19,11 @@ from ..errors import UserError
 from ..export.bundle import REFERENCE_COUNT, RUNTIME_ATOL
 from ..reference import REFERENCE_FILE, Reference, read_reference, reference_latents
 from ..runtime.tfjs import ML5_TFJS_VERSION, RuntimeRun, compare_outputs, run_bundle
+from ..safety import FileRefused, Limits, bundle_file
 from ..tfjs_model import TfjsModel
-from .bundle_source import Bundle, FileRefused, bundle_file
 from .contract import cpu_batchnorm_layers
-from .limits import Limits
 from .report import BundleReport
+from .targets import Bundle
 
 DEFAULT_ATOL = RUNTIME_ATOL
 """Max abs difference allowed between Python, the reference outputs and TF.js (the exporter's)."""

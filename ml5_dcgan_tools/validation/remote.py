@@ -17,8 +17,8 @@ from urllib.parse import urljoin
 from .. import __version__
 from ..findings import Finding
 from ..jsonio import preview, printable, read_json
-from .bundle_source import MODEL_NAME, path_problem
-from .limits import Limits
+from ..safety import Limits, path_problem
+from .targets import MODEL_NAME
 
 _USER_AGENT = f"ml5-dcgan-tools/{__version__} (bundle validator)"
 

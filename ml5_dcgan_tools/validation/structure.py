@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..jsonio import read_json
+from ..safety import Limits
 from ..tfjs_model import ModelFormatError, TfjsModel, format_shape, parse_model_json
-from .limits import Limits
 from .report import BundleReport, listed, scoped
 
 

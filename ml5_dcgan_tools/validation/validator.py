@@ -14,14 +14,14 @@ from pathlib import Path
 from ..errors import UsageError
 from ..jsonio import printable
 from ..runtime.tfjs import TFJS_VERSIONS
+from ..safety import Limits
 from ..tfjs_model import TfjsModel
-from .bundle_source import Bundle, open_bundle
 from .contract import check_cpu_batchnorm, check_layers, check_quantization, check_shapes
-from .limits import Limits
 from .manifest_checks import check_consistency, check_manifest
 from .numbers import DEFAULT_ATOL, NumbersOptions, check_numbers
 from .report import BundleReport
 from .structure import check_topology, check_weight_specs, read_model
+from .targets import Bundle, open_bundle
 from .weight_files import read_weights
 
 _NUMBERS_BLOCKERS = ("contract.unsupported-activation",)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..safety import FileRefused, Limits, bundle_file
 from ..tfjs_model import TfjsModel, WeightGroup, WeightSpec
-from .bundle_source import Bundle, FileRefused, bundle_file
-from .limits import Limits
 from .report import BundleReport, listed
+from .targets import Bundle
 
 BYTES_PER_VALUE = {"float32": 4, "int32": 4, "uint8": 1, "uint16": 2, "float16": 2}
 _NUMPY_DTYPES = {"float32": "<f4", "int32": "<i4", "uint8": "<u1", "uint16": "<u2",

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import UsageError, UserError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE, read_reference, reference_latents
-from .install import PROJECT_DIR, ensure_runtime, find_node
+from ..runtime.install import ensure_runtime, find_node
 
 PIXEL_TOLERANCE = 2
 """Largest difference allowed per RGBA byte between Chromium and the Python reference, in
@@ -44,7 +44,7 @@ CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 )
-BROWSER_CHECK_JS = PROJECT_DIR / "browser_check.js"
+BROWSER_CHECK_JS = Path(__file__).resolve().parent / "browser_check.js"
 CHANNELS_LAST_ERROR = re.compile(r"toPixels only supports depth of size 1, 3 or 4 but got \d+")
 CHANNELS_LAST_FIX = ("the model outputs channels last [1, H, W, 3] but ml5 needs channels first "
                      "[1, 3, H, W]: export with `ml5-dcgan export --target ml5`, which appends "
@@ -120,8 +120,8 @@ def check_in_browser(bundle_dir: str | os.PathLike[str], *, screenshot: Path | N
     Problems of the bundle come back in the result; a missing Chromium or Node.js, or a broken
     install, raises :class:`UserError`. ``screenshot`` receives a PNG of the page.
     """
-    from ..serve import serving
-    from ..sketch.page import write_page
+    from .serve import serving
+    from .sketch import write_page
 
     bundle = Path(bundle_dir)
     manifest = _read_manifest(bundle)

@@ -20,7 +20,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import UsageError, UserError
+from ..errors import UsageError, UserError
 
 LOOPBACK = "127.0.0.1"
 MIME_TYPES = {
