@@ -29,7 +29,8 @@ def load_generator(source: Path) -> keras.Model:
     return keras.models.load_model(find_generator(source), compile=False, safe_mode=True)
 
 
-def _images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
+def generated_images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
+    """uint8 RGB images (N, H, W, 3), channels last, whatever layout the generator outputs."""
     images = np.asarray(generator.predict(latents, batch_size=64, verbose=0))
     if images.shape[1] in (3, 4) and images.shape[-1] not in (3, 4):  # ml5-ready, channels first
         images = images.transpose(0, 2, 3, 1)
@@ -40,7 +41,7 @@ def sample_grid(source: Path, out: Path, count: int = 16, seed: int = 0) -> Path
     """A PNG grid of `count` samples from standard-normal latents drawn with `seed`."""
     generator = load_generator(source)
     latents = fixed_latents(count, generator.input_shape[-1], seed)
-    save_png(image_grid(_images(generator, latents)), out)
+    save_png(image_grid(generated_images(generator, latents)), out)
     return out
 
 
@@ -51,7 +52,7 @@ def walk_gif(source: Path, out: Path, count: int = 16, seed: int = 0,
     latent_dim = generator.input_shape[-1]
     walks = np.stack([latent_walk(WALK_KEYS, latent_dim, seed + i, frames_between)
                       for i in range(count)], axis=1)  # (frames, count, latent_dim)
-    images = _images(generator, walks.reshape(-1, latent_dim))
+    images = generated_images(generator, walks.reshape(-1, latent_dim))
     frames = images.reshape(len(walks), count, *images.shape[1:])
     save_gif([image_grid(frame) for frame in frames], out, frame_ms=80)
     return out
