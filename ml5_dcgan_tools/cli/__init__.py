@@ -15,6 +15,7 @@ from .. import __version__
 from ..errors import UserError
 from . import train as train_commands
 from .browser import browser_check_command
+from .evaluate import evaluate_command
 from .export import export_command
 from .manifest import manifest_group
 from .publish import publish_command
@@ -37,6 +38,7 @@ unreadable input, 130 interrupted.
         "Your own model, from images to a sketch:\n\n"
         "\b\n"
         "  ml5-dcgan train photos/ --out runs/photos --ema --augment\n"
+        "  ml5-dcgan evaluate runs/photos --data photos/   # FD, KID, collapse, copies\n"
         "  ml5-dcgan export runs/photos --out bundle     # proven in TF.js 1.7.4 + 4.22\n"
         "  ml5-dcgan sketch bundle && ml5-dcgan serve bundle\n"
         "\n"
@@ -58,6 +60,7 @@ def cli() -> None:
 # Command groups are registered here, one line each, from their own modules.
 cli.add_command(train_commands.train)
 cli.add_command(train_commands.generate)
+cli.add_command(evaluate_command)
 cli.add_command(export_command)
 cli.add_command(manifest_group)
 cli.add_command(runtime_group)
