@@ -7,13 +7,15 @@ from pathlib import Path
 
 import click
 
+from .checkpoint import checkpoint_option
+
 EVALUATE_HELP = """How good are a generator's pictures? Compares samples from SOURCE with the
 training images DATA in a fixed embedding that ships with this tool (a random convolutional
 network with a fixed seed: nothing is downloaded).
 
-SOURCE is a run folder (its EMA generator when it has one), a .keras file or an exported TF.js
-bundle (checked like `validate` does, never executed). DATA is what the run trained on: a
-folder, an IDX file or shapes[:COUNT], loaded at the generator's size.
+SOURCE is a run folder (its best checkpoint by default, see --checkpoint), a .keras file or an
+exported TF.js bundle (checked like `validate` does, never executed). DATA is what the run
+trained on: a folder, an IDX file or shapes[:COUNT], loaded at the generator's size.
 
 \b
 Prints, each next to what real images give:
@@ -40,10 +42,15 @@ numbers; 1 or 2 when SOURCE or DATA cannot be read.
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the latents and of the real subset.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def evaluate_command(source: Path, data: str, samples: int, seed: int, as_json: bool) -> None:
+@checkpoint_option
+def evaluate_command(source: Path, data: str, samples: int, seed: int, as_json: bool,
+                     checkpoint: str) -> None:
     from ..evaluation import evaluate
+    from ..training.run_folder import pick_generator
 
-    report = evaluate(source, data, samples=samples, seed=seed)
+    path, note = pick_generator(source, checkpoint)
+    report = evaluate(path, data, samples=samples, seed=seed)
+    report.source = f"{source} ({note})" if path != source else str(source)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:

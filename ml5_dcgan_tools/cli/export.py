@@ -7,15 +7,18 @@ from pathlib import Path
 
 import click
 
+from .checkpoint import checkpoint_option
+
 
 @click.command(
     "export",
     help="""Export a Keras 3 generator as a TF.js layers bundle that ml5.js can load.
 
-SOURCE is a .keras file, a legacy .h5 file, or a training run folder (its EMA generator when it
-has one). DIR receives model.json, group1-shardNofM.bin weight files, manifest.json (ml5
-target) and reference.json / reference-outputs.bin: fixed latents and the Keras outputs for
-them, which `ml5-dcgan validate` compares against later.
+SOURCE is a .keras file, a legacy .h5 file, or a training run folder (its best checkpoint by
+default, see --checkpoint; the EMA generator when the run has one). DIR receives model.json,
+group1-shardNofM.bin weight files, manifest.json (ml5 target) and reference.json /
+reference-outputs.bin: fixed latents and the Keras outputs for them, which `ml5-dcgan
+validate` compares against later.
 
 Before anything is written, every layer is checked against a whitelist of what TF.js 1.7.4
 (inside ml5 0.12.2) and 4.22.0 compute exactly like Keras; anything else is refused with the
@@ -47,10 +50,15 @@ Examples:
 @click.option("--no-verify", is_flag=True,
               help="Skip the TF.js check. The bundle is then unproven: not recommended.")
 @click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
+@checkpoint_option
 def export_command(source: Path, out_dir: Path, description: str | None, target: str,
                    quantize: str, shard_size: int, overwrite: bool, no_verify: bool,
-                   as_json: bool) -> None:
+                   as_json: bool, checkpoint: str) -> None:
     from ..export import export_bundle
+    from ..training.run_folder import pick_generator
+
+    source, note = pick_generator(source, checkpoint)
+    click.echo(f"generator: {note}", err=True)
 
     if no_verify:
         click.secho("WARNING: --no-verify: the bundle will NOT be checked in TF.js; it may load "

@@ -10,6 +10,7 @@ from click.core import ParameterSource
 
 from ..errors import UsageError
 from ..training.config import DISTRIBUTE, TrainConfig
+from .checkpoint import checkpoint_option
 
 DEFAULTS = TrainConfig(data="")
 SIZES = ("32", "64", "128", "256")
@@ -81,6 +82,11 @@ Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped
               help="Steps between lines of metrics.jsonl.")
 @click.option("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every,
               show_default=True, help="Steps between checkpoints (also at every epoch's end).")
+@click.option("--eval-every", type=click.IntRange(0), default=DEFAULTS.eval_every,
+              show_default=True,
+              help="Steps between quality evaluations (a cheap `evaluate` on 500 samples, also "
+                   "at the end) into metrics.jsonl and TensorBoard; the best generator is kept "
+                   "as generator_best.keras. 0 turns them off.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
 def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path | None,
@@ -107,12 +113,14 @@ def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path |
     training.train(TrainConfig(data=data, **options), out, quiet=quiet)
 
 
-GENERATE_HELP = """Images from a trained generator: a run folder (its EMA generator when it has
-one), a .keras file, or an exported TF.js bundle (a folder, its model.json or manifest.json, or
-a .zip; checked like `validate` does, and rebuilt without running anything from it).
+GENERATE_HELP = """Images from a trained generator: a run folder (its best checkpoint by
+default, see --checkpoint; the EMA generator when the run has one), a .keras file, or an
+exported TF.js bundle (a folder, its model.json or manifest.json, or a .zip; checked like
+`validate` does, and rebuilt without running anything from it).
 
 \b
   ml5-dcgan generate runs/shapes --n 64 --out samples.png
+  ml5-dcgan generate runs/shapes --checkpoint last --out last.png
   ml5-dcgan generate runs/shapes/generator.keras --interpolate --out walk.gif
   ml5-dcgan generate bundle --n 16 --out bundle-samples.png
 """
@@ -128,12 +136,17 @@ a .zip; checked like `validate` does, and rebuilt without running anything from 
               help="Output file  [default: samples.png, or walk.gif with --interpolate]")
 @click.option("--interpolate", is_flag=True,
               help="Write a looping GIF that walks through latent space.")
-def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool) -> None:
+@checkpoint_option
+def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool,
+             checkpoint: str) -> None:
     from ..training.generate import sample_grid, walk_gif
+    from ..training.run_folder import pick_generator
 
     out = out or Path("walk.gif" if interpolate else "samples.png")
     wanted = ".gif" if interpolate else ".png"
     if out.suffix.lower() != wanted:
         raise UsageError(f"--out must end in {wanted}", where=str(out))
+    source, note = pick_generator(source, checkpoint)
+    click.echo(f"generator: {note}", err=True)
     written = (walk_gif if interpolate else sample_grid)(source, out, count=count, seed=seed)
     click.echo(f"wrote {written}")

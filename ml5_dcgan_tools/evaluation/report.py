@@ -26,7 +26,6 @@ class QualityReport:
     copy_names: list[str]  # the training image each listed copy reproduces
     fd_real: float | None = None  # two disjoint real subsets of this size: the floor
     kid_real: float | None = None
-    step: int | None = None  # the training step of the generator, when known
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -38,9 +37,8 @@ class QualityReport:
 
     def lines(self) -> list[str]:
         m, mem = self.manifold, self.memorisation
-        step = f" at step {self.step}" if self.step is not None else ""
         lines = [
-            f"{self.source}{step}: {self.samples} samples vs {self.reference} real images "
+            f"{self.source}: {self.samples} samples vs {self.reference} real images "
             f"({self.training_images} in the data), embedding {self.embedding}",
             f"  Fréchet distance  {self.fd:8.2f}{_floor(self.fd_real)}",
             f"  KID x 1000        {self.kid * 1000:8.2f} ± {self.kid_std * 1000:.2f}"

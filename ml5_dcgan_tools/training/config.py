@@ -32,6 +32,7 @@ class TrainConfig:
     distribute: str = "none"
     log_every: int = 10
     checkpoint_every: int = 500
+    eval_every: int = 500  # steps between quality evaluations (and at the end); 0: none
 
     def check(self) -> None:
         """Refuse values that would fail later, deep inside TensorFlow."""
@@ -50,6 +51,7 @@ class TrainConfig:
             (self.distribute not in DISTRIBUTE, f"--distribute must be one of {DISTRIBUTE}"),
             (self.log_every < 1 or self.checkpoint_every < 1,
              "--log-every and --checkpoint-every must be at least 1"),
+            (self.eval_every < 0, "--eval-every must be 0 (off) or more"),
         ]
         for failed, message in problems:
             if failed:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
-from ..errors import UserError
+from ..errors import UsageError, UserError
 from .config import TrainConfig
 
 
 class RunFolder:
     """RUN/config.json, metrics.jsonl, checkpoints/, samples/, progress.gif, tensorboard/,
-    generator.keras and generator_ema.keras."""
+    generator.keras and generator_ema.keras; best.json and generator_best.keras (the generator
+    that scored best in the quality evaluations during training)."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -23,6 +26,8 @@ class RunFolder:
         self.skipped = self.path / "skipped-files.txt"
         self.generator = self.path / "generator.keras"
         self.generator_ema = self.path / "generator_ema.keras"
+        self.best = self.path / "best.json"
+        self.generator_best = self.path / "generator_best.keras"
 
     def create(self) -> None:
         if self.config.exists():
@@ -60,3 +65,60 @@ def find_generator(path: Path) -> Path:
                                 f"with `ml5-dcgan train --resume {path}`")
     raise UserError("not a run folder or a .keras generator", where=str(path),
                     fix="pass the --out folder of `ml5-dcgan train`, or a generator .keras file")
+
+
+CHECKPOINT_CHOICES = "last, best or step-N"
+
+
+def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
+    """The .keras file of the generator to use from a run folder, and a note saying which step
+    it is: `best` (the best quality evaluation; the last when there was none), `last`, or
+    `step-N` (a kept checkpoint, written out as RUN/generator_step-N.keras on first use).
+    A .keras file is itself, whatever `checkpoint` says."""
+    path = Path(path)
+    match = re.fullmatch(r"last|best|step-(\d+)", checkpoint)
+    if not match:
+        raise UsageError(f"--checkpoint {checkpoint!r} is not one of {CHECKPOINT_CHOICES}",
+                         fix="e.g. --checkpoint best, --checkpoint step-1500")
+    if not path.is_dir() or not (path / "config.json").is_file():
+        return path, path.name  # a .keras file or a bundle: their loaders check them
+    run = RunFolder(path)
+    if match[1]:
+        return _checkpoint_generator(run, int(match[1]))
+    if checkpoint == "best":
+        best = _read_best(run)
+        if best and run.generator_best.is_file():
+            return run.generator_best, (f"best checkpoint: step {best['step']} (Fréchet "
+                                        f"distance {best['fd']:.2f} during training)")
+    from .checkpoints import checkpoint_steps
+
+    steps = checkpoint_steps(run.checkpoints)
+    last = find_generator(path)
+    note = f"last checkpoint: step {steps[-1]}" if steps else "last checkpoint"
+    if checkpoint == "best":
+        note += " (no quality evaluation was recorded: train with --eval-every)"
+    return last, note
+
+
+def _read_best(run: RunFolder) -> dict | None:
+    try:
+        best = json.loads(run.best.read_text())
+        return best if isinstance(best.get("step"), int) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
+    from .checkpoints import checkpoint_generator_weights, checkpoint_steps, save_generator
+
+    out = run.path / f"generator_step-{step}.keras"
+    if not out.is_file():
+        kept = checkpoint_steps(run.checkpoints)
+        if step not in kept:
+            raise UsageError(f"no checkpoint of step {step} in this run", where=str(run.path),
+                             fix=f"kept steps: {', '.join(map(str, kept)) or 'none'}; or use "
+                                 "--checkpoint last or best")
+        config = run.read_config()
+        save_generator(checkpoint_generator_weights(run.checkpoints, step), config.size,
+                       config.latent_dim, config.width, out)
+    return out, f"checkpoint of step {step}"

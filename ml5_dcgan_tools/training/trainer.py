@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import tempfile
@@ -18,14 +17,15 @@ from .. import __version__
 from ..data import load_images
 from ..data.pipeline import epoch_batches
 from ..errors import UserError
-from ..model import build_generator, count_parameters
-from .checkpoints import restore_latest, save_checkpoint
+from ..model import count_parameters
+from .checkpoints import restore_latest, save_checkpoint, save_generator
 from .config import TrainConfig
 from .gan import Gan, make_train_step
 from .hardware import dtype_policy, make_strategy, resolve_mixed_precision, writes_run_folder
 from .interrupt import StopRequest
 from .metrics import MetricsLog
 from .progress import Progress
+from .quality import QualityTracker
 from .run_folder import RunFolder
 from .samples import fixed_latents, image_grid, progress_gif, save_png, to_uint8
 from .tensorboard import EventWriter
@@ -143,6 +143,7 @@ class _Loop:
 
     def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
         config, per_epoch = self.config, self.steps_per_epoch
+        self.quality = QualityTracker(self.out, config, self.images, step)
         last_log, last_time, losses = step, time.monotonic(), {}
         while step < total and not stop.requested:
             epoch, skip = divmod(step, per_epoch)
@@ -151,11 +152,14 @@ class _Loop:
             for batch in batches:
                 result = self.train_step(batch, tf.constant(step, tf.int64))
                 step += 1
-                if step % config.log_every == 0 or step == total:
+                started = time.monotonic()
+                quality = self.quality.check(step, total, self.gan.sampler)  # {} unless due
+                last_time += time.monotonic() - started  # evaluating is not training time
+                if step % config.log_every == 0 or step == total or quality:
                     now = time.monotonic()
                     losses = {name: float(value) for name, value in result.items()}
                     rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
-                    self._log(step, epoch + 1, losses, rate)
+                    self._log(step, epoch + 1, losses, rate, quality)
                     last_log, last_time = step, now
                 progress.update(step, epoch + 1, config.epochs, losses)
                 if step % config.checkpoint_every == 0:
@@ -170,11 +174,12 @@ class _Loop:
             self._save_generators()
         return step
 
-    def _log(self, step: int, epoch: int, losses: dict[str, float], rate: float) -> None:
+    def _log(self, step: int, epoch: int, losses: dict[str, float], rate: float,
+             quality: dict[str, float]) -> None:
         self.metrics.append({"epoch": epoch, "step": step, **{k: round(v, 5) for k, v in
                              losses.items()}, "images_per_sec": round(rate, 1),
-                             "time": round(time.time(), 3)})
-        self.events.scalars(step, {**losses, "images_per_sec": rate})
+                             "time": round(time.time(), 3), **quality})
+        self.events.scalars(step, {**losses, "images_per_sec": rate, **quality})
 
     def _end_of_epoch(self, step: int, epoch: int, losses: dict[str, float],
                       progress: Progress) -> None:
@@ -194,15 +199,9 @@ class _Loop:
         self.events.flush()
 
     def _save_generators(self) -> None:
-        """Plain float32 copies of the generators, whatever the training precision: only
-        standard layers and weights, which the exporter loads with safe_mode."""
         pairs = [(self.gan.generator, self.out.generator)]
         if self.gan.ema is not None:
             pairs.append((self.gan.ema, self.out.generator_ema))
-        with dtype_policy(False):
-            for model, path in pairs:
-                plain = build_generator(self.config.size, self.config.latent_dim, self.config.width)
-                plain.set_weights([w.numpy() for w in model.weights])
-                partial = path.with_name(f".{path.stem}.partial.keras")  # Keras wants .keras
-                plain.save(partial)
-                os.replace(partial, path)
+        for model, path in pairs:
+            save_generator([w.numpy() for w in model.weights], self.config.size,
+                           self.config.latent_dim, self.config.width, path)

@@ -1,0 +1,75 @@
+"""Quality during training: every --eval-every steps (and at the end) a cheap version of
+`ml5-dcgan evaluate` on fixed latents and a fixed subset of the training images, logged to
+metrics.jsonl and TensorBoard; the generator with the lowest Fréchet distance so far is kept as
+RUN/generator_best.keras and described in RUN/best.json."""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+
+from ..evaluation.distribution import frechet_distance, kernel_distance
+from ..evaluation.embedding import embed
+from ..evaluation.evaluate import standardise
+from ..evaluation.manifold import manifold_metrics
+from ..files import write_atomically
+from .checkpoints import save_generator
+from .config import TrainConfig
+from .run_folder import RunFolder
+from .samples import fixed_latents, to_uint8
+
+SAMPLES = 500  # small enough for a few seconds on a CPU, every few thousand steps
+BATCH = 250
+
+
+class QualityTracker:
+    def __init__(self, run: RunFolder, config: TrainConfig, images: np.ndarray,
+                 start_step: int) -> None:
+        self.run, self.config = run, config
+        self.enabled = config.eval_every > 0
+        if not self.enabled:
+            return
+        count = min(SAMPLES, len(images))
+        rng = np.random.default_rng(config.seed)
+        self.real_raw = embed(images[rng.choice(len(images), count, replace=False)])
+        self.real, _ = standardise(self.real_raw, self.real_raw)
+        self.latents = fixed_latents(count, config.latent_dim, config.seed + 1)
+        self.best = self._rewind(start_step)
+
+    def _rewind(self, step: int) -> dict | None:
+        """The best so far, forgetting one recorded after the checkpoint a run resumes from."""
+        try:
+            best = json.loads(self.run.best.read_text())
+        except (OSError, ValueError):
+            return None
+        if best.get("step", step + 1) <= step:
+            return best
+        self.run.best.unlink(missing_ok=True)
+        self.run.generator_best.unlink(missing_ok=True)
+        return None
+
+    def check(self, step: int, total: int, sampler: keras.Model) -> dict[str, float]:
+        """{} unless an evaluation is due at `step`; else its figures, named eval_*."""
+        if not self.enabled or (step % self.config.eval_every and step != total):
+            return {}
+        images = np.concatenate([to_uint8(sampler(self.latents[i:i + BATCH], training=False))
+                                 for i in range(0, len(self.latents), BATCH)])
+        _, fake = standardise(self.real_raw, embed(images))
+        kid, kid_std = kernel_distance(self.real, fake, seed=step)
+        m = manifold_metrics(self.real, fake)
+        figures = {"eval_fd": frechet_distance(self.real, fake), "eval_kid": kid,
+                   "eval_kid_std": kid_std, "eval_precision": m.precision,
+                   "eval_recall": m.recall, "eval_coverage": m.coverage,
+                   "eval_diversity": m.diversity}
+        if self.best is None or figures["eval_fd"] < self.best["fd"]:
+            self._keep(step, sampler, figures)
+        return {name: round(value, 5) for name, value in figures.items()}
+
+    def _keep(self, step: int, sampler: keras.Model, figures: dict[str, float]) -> None:
+        save_generator([w.numpy() for w in sampler.weights], self.config.size,
+                       self.config.latent_dim, self.config.width, self.run.generator_best)
+        self.best = {"step": step, "fd": figures["eval_fd"], "kid": figures["eval_kid"],
+                     "samples": len(self.latents), "eval_every": self.config.eval_every}
+        write_atomically(self.run.best, json.dumps(self.best, indent=2) + "\n")

@@ -1,0 +1,105 @@
+"""Quality evaluations during training, the best checkpoint, and --checkpoint in the commands
+that read a run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from ml5_dcgan_tools.cli import main
+from ml5_dcgan_tools.errors import UsageError
+from ml5_dcgan_tools.training import TrainConfig, resume, train
+from ml5_dcgan_tools.training.metrics import MetricsLog
+from ml5_dcgan_tools.training.run_folder import RunFolder, pick_generator
+
+pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ML5_DCGAN_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunFolder:
+    """8 steps of a tiny model with EMA, evaluated every 3 steps and at the end (3, 6, 8)."""
+    folder = tmp_path_factory.mktemp("quality") / "run"
+    config = TrainConfig(data="shapes:128", size=32, latent_dim=16, width=8, epochs=2,
+                         batch_size=32, log_every=2, checkpoint_every=4, ema=True,
+                         eval_every=3)
+    train(config, folder, quiet=True)
+    return RunFolder(folder)
+
+
+def test_evaluations_are_logged_and_the_best_is_kept(run: RunFolder) -> None:
+    records = MetricsLog(run.metrics).read()
+    evaluated = {r["step"]: r for r in records if "eval_fd" in r}
+    assert sorted(evaluated) == [3, 6, 8]
+    assert [r["step"] for r in records] == [2, 3, 4, 6, 8]  # losses logged with them
+    for record in evaluated.values():
+        assert record["eval_fd"] > 0 and 0 <= record["eval_precision"] <= 1
+        assert np.isfinite(record["eval_kid"]) and "d_loss" in record
+    best = json.loads(run.best.read_text())
+    assert best["fd"] == pytest.approx(min(r["eval_fd"] for r in evaluated.values()), abs=1e-4)
+    assert evaluated[best["step"]]["eval_fd"] == pytest.approx(best["fd"], abs=1e-4)
+    generator = keras.models.load_model(run.generator_best, compile=False, safe_mode=True)
+    assert generator.output_shape == (None, 32, 32, 3)
+    if best["step"] == 8:  # the best is the last: the same weights as the final EMA generator
+        final = keras.models.load_model(run.generator_ema, compile=False)
+        for a, b in zip(generator.get_weights(), final.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+    events = b"".join(p.read_bytes() for p in run.tensorboard.glob("events.out.tfevents.*"))
+    assert b"eval_fd" in events
+
+
+def test_pick_generator_says_which_step_it_took(run: RunFolder) -> None:
+    best = json.loads(run.best.read_text())
+    path, note = pick_generator(run.path)
+    assert path == run.generator_best and f"step {best['step']}" in note
+    path, note = pick_generator(run.path, "last")
+    assert path == run.generator_ema and "step 8" in note
+    path, note = pick_generator(run.path, "step-8")
+    assert path.name == "generator_step-8.keras" and "step 8" in note
+    at_8 = keras.models.load_model(path, compile=False).get_weights()
+    final = keras.models.load_model(run.generator_ema, compile=False).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(at_8, final, strict=True))
+    with pytest.raises(UsageError, match="no checkpoint of step 5.*kept steps: 4, 8"):
+        pick_generator(run.path, "step-5")
+    with pytest.raises(UsageError, match="not one of last, best or step-N"):
+        pick_generator(run.path, "newest")
+
+
+def test_generate_uses_the_best_checkpoint_and_says_so(run: RunFolder, tmp_path: Path,
+                                                        capsys) -> None:
+    best = json.loads(run.best.read_text())
+    with pytest.raises(SystemExit) as exit_:
+        main(["generate", str(run.path), "--n", "4", "--out", str(tmp_path / "grid.png")])
+    output = capsys.readouterr()
+    assert exit_.value.code == 0, output
+    assert f"generator: best checkpoint: step {best['step']}" in output.err
+
+
+def test_without_evaluations_best_falls_back_to_the_last(tmp_path: Path) -> None:
+    config = TrainConfig(data="shapes:64", size=32, latent_dim=16, width=8, epochs=1,
+                         batch_size=32, eval_every=0)
+    train(config, tmp_path / "run", quiet=True)
+    run = RunFolder(tmp_path / "run")
+    assert not run.best.exists() and not run.generator_best.exists()
+    path, note = pick_generator(run.path)
+    assert path == run.generator and "no quality evaluation was recorded" in note
+
+
+def test_resume_forgets_a_best_recorded_after_its_checkpoint(tmp_path: Path) -> None:
+    config = TrainConfig(data="shapes:128", size=32, latent_dim=16, width=8, epochs=1,
+                         batch_size=32, checkpoint_every=2, eval_every=3)
+    run = RunFolder(tmp_path / "run")
+    train(config, run.path, quiet=True)
+    (run.checkpoints / "step-000000004.npz").unlink()  # as if killed between steps 3 and 4
+    run.best.write_text(json.dumps({"step": 4, "fd": 0.0}))  # recorded after step 2
+    resume(run.path, quiet=True)
+    best = json.loads(run.best.read_text())  # the stale 0.0 forgotten, steps 3 and 4 redone
+    assert best["step"] in (3, 4) and best["fd"] > 0
