@@ -67,7 +67,7 @@ def test_pick_generator_says_which_step_it_took(run: RunFolder) -> None:
     at_8 = keras.models.load_model(path, compile=False).get_weights()
     final = keras.models.load_model(run.generator_ema, compile=False).get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(at_8, final, strict=True))
-    with pytest.raises(UsageError, match="no checkpoint of step 5.*kept steps: 4, 8"):
+    with pytest.raises(UsageError, match=r"no checkpoint of step 5.*kept steps: 4, 8"):
         pick_generator(run.path, "step-5")
     with pytest.raises(UsageError, match="not one of last, best or step-N"):
         pick_generator(run.path, "newest")

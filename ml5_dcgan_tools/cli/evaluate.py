@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .checkpoint import checkpoint_option
+from .checkpoint import checkpoint_option, use_checkpoint
 
 EVALUATE_HELP = """How good are a generator's pictures? Compares samples from SOURCE with the
 training images DATA in a fixed embedding that ships with this tool (a random convolutional
@@ -46,11 +46,10 @@ numbers; 1 or 2 when SOURCE or DATA cannot be read.
 def evaluate_command(source: Path, data: str, samples: int, seed: int, as_json: bool,
                      checkpoint: str) -> None:
     from ..evaluation import evaluate
-    from ..training.run_folder import pick_generator
 
-    path, note = pick_generator(source, checkpoint)
+    path, note = use_checkpoint(source, checkpoint)
     report = evaluate(path, data, samples=samples, seed=seed)
-    report.source = f"{source} ({note})" if path != source else str(source)
+    report.source = f"{source} ({note})" if note else str(source)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .checkpoint import checkpoint_option
+from .checkpoint import checkpoint_option, use_checkpoint
 
 
 @click.command(
@@ -55,10 +55,8 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
                    quantize: str, shard_size: int, overwrite: bool, no_verify: bool,
                    as_json: bool, checkpoint: str) -> None:
     from ..export import export_bundle
-    from ..training.run_folder import pick_generator
 
-    source, note = pick_generator(source, checkpoint)
-    click.echo(f"generator: {note}", err=True)
+    source, _ = use_checkpoint(source, checkpoint)
 
     if no_verify:
         click.secho("WARNING: --no-verify: the bundle will NOT be checked in TF.js; it may load "

@@ -10,7 +10,7 @@ from click.core import ParameterSource
 
 from ..errors import UsageError
 from ..training.config import DISTRIBUTE, TrainConfig
-from .checkpoint import checkpoint_option
+from .checkpoint import checkpoint_option, use_checkpoint
 
 DEFAULTS = TrainConfig(data="")
 SIZES = ("32", "64", "128", "256")
@@ -140,13 +140,11 @@ exported TF.js bundle (a folder, its model.json or manifest.json, or a .zip; che
 def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool,
              checkpoint: str) -> None:
     from ..training.generate import sample_grid, walk_gif
-    from ..training.run_folder import pick_generator
 
     out = out or Path("walk.gif" if interpolate else "samples.png")
     wanted = ".gif" if interpolate else ".png"
     if out.suffix.lower() != wanted:
         raise UsageError(f"--out must end in {wanted}", where=str(out))
-    source, note = pick_generator(source, checkpoint)
-    click.echo(f"generator: {note}", err=True)
+    source, _ = use_checkpoint(source, checkpoint)
     written = (walk_gif if interpolate else sample_grid)(source, out, count=count, seed=seed)
     click.echo(f"wrote {written}")
