@@ -13,8 +13,35 @@ from PIL import Image
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.data.shapes import generate_shapes
 from ml5_dcgan_tools.evaluation import evaluate_images
+from ml5_dcgan_tools.evaluation.distribution import frechet_distance, kernel_distance
+from ml5_dcgan_tools.evaluation.manifold import manifold_metrics
+from ml5_dcgan_tools.evaluation.pattern import shared_pattern
 
 SIZE = 32
+slow = pytest.mark.slow  # embeds about a thousand images: seconds on a shared CPU
+
+
+def test_metrics_on_gaussians_with_known_answers() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 1000, 8))
+    shift = np.zeros(8)
+    shift[0] = 3.0
+    assert frechet_distance(a, b) < 0.15  # one distribution: 0 up to sampling noise
+    assert frechet_distance(a, b + shift) == pytest.approx(9.0, abs=0.6)  # |mean shift|^2
+    assert frechet_distance(a, 2 * b) == pytest.approx(8.0, abs=0.8)  # 8 x (2 - 1)^2
+    kid, spread = kernel_distance(a, b)
+    assert abs(kid) < 3 * spread + 1e-3 and kernel_distance(a, b + shift)[0] > 100 * spread
+    same = manifold_metrics(a[:500], b[:500])
+    assert min(same.precision, same.recall, same.coverage) > 0.9 and not same.collapsed
+    far = manifold_metrics(a[:500], b[:500] + 10 * shift)
+    assert max(far.precision, far.recall, far.coverage, far.density) == 0
+
+
+def test_shared_pattern_is_zero_for_flat_images_and_one_for_identical_ones() -> None:
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, (200, 16, 16, 3), dtype=np.uint8)
+    assert shared_pattern(noise) < 0.02  # independent detail averages out: about 1/N
+    assert shared_pattern(np.repeat(noise[:1], 200, axis=0)) == pytest.approx(1.0)
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +66,7 @@ def _run(*args: str, capsys: pytest.CaptureFixture) -> tuple[int, str]:
     return exit_.value.code, captured.out + captured.err
 
 
+@slow
 def test_held_out_real_images_score_like_real_images(shapes) -> None:
     train, held_out = shapes
     report = evaluate_images(held_out, train)
@@ -47,10 +75,11 @@ def test_held_out_real_images_score_like_real_images(shapes) -> None:
     assert abs(report.kid) < 3 * report.kid_std + 0.01
     assert min(m.precision, m.recall, m.coverage) > 0.9 and 0.8 < m.density < 1.25
     assert 0.9 < m.diversity < 1.1 and not m.collapsed
-    assert not report.memorisation.memorising
+    assert not report.memorisation.memorising and not report.patterned
     assert any("only 400 samples" in w for w in report.warnings)
 
 
+@slow
 def test_blurred_images_score_worse_than_sharp_ones(shapes) -> None:
     train, held_out = shapes
     sharp, blurred = evaluate_images(held_out, train), evaluate_images(_blur(held_out), train)
@@ -58,6 +87,18 @@ def test_blurred_images_score_worse_than_sharp_ones(shapes) -> None:
     assert blurred.kid - sharp.kid > blurred.kid_std + sharp.kid_std
 
 
+@slow
+def test_a_dot_pattern_on_every_sample_is_flagged(shapes) -> None:
+    train, held_out = shapes
+    dots = np.zeros((SIZE, SIZE, 1), np.int16)
+    dots[::2, ::2] = 12  # a faint period-2 grid, as transposed convolutions leave
+    dotted = np.clip(held_out.astype(np.int16) + dots, 0, 255).astype(np.uint8)
+    clean, report = evaluate_images(held_out, train), evaluate_images(dotted, train)
+    assert report.patterned and not clean.patterned
+    assert report.pattern > 10 * clean.pattern and report.fd > clean.fd
+
+
+@slow
 def test_one_image_over_and_over_is_mode_collapse(shapes) -> None:
     train, held_out = shapes
     report = evaluate_images(np.repeat(held_out[:1], 200, axis=0), train)
@@ -65,6 +106,7 @@ def test_one_image_over_and_over_is_mode_collapse(shapes) -> None:
     assert report.manifold.recall < 0.05 and report.fd > 5 * report.fd_real
 
 
+@slow
 def test_copies_of_training_images_are_named(shapes) -> None:
     train, held_out = shapes
     fake = np.concatenate([train[10:60], held_out[:150]])  # a quarter are copies
@@ -155,6 +197,7 @@ def test_run_keras_file_and_bundle_give_the_same_numbers(tmp_path: Path, capsys)
     assert np.allclose(figures[0], figures[2], rtol=0.01, atol=1e-4)
 
 
+@slow
 def test_cli_refuses_a_missing_source_in_one_line(tmp_path: Path, capsys) -> None:
     code, output = _run("evaluate", str(tmp_path / "nothing"), "--data", "shapes:100",
                         capsys=capsys)

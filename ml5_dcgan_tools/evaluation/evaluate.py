@@ -11,6 +11,7 @@ from .distribution import frechet_distance, kernel_distance
 from .embedding import embed
 from .manifold import manifold_metrics
 from .memorisation import memorisation
+from .pattern import has_pattern, shared_pattern
 from .report import MIN_STABLE, QualityReport
 
 if TYPE_CHECKING:
@@ -32,10 +33,13 @@ def evaluate_images(fake: np.ndarray, train: np.ndarray, *, names: list[str] | N
     n = len(fake)
     reference = train_features[order[:n]]
     kid, kid_std = kernel_distance(reference, fake_features, seed)
+    pattern, pattern_real = shared_pattern(fake), shared_pattern(train[order[:n]])
     report = QualityReport(
         source=source, samples=n, reference=len(reference), training_images=len(train),
         embedding=EMBEDDING, fd=frechet_distance(reference, fake_features), kid=kid,
-        kid_std=kid_std, manifold=manifold_metrics(reference, fake_features),
+        kid_std=kid_std, pattern=pattern, pattern_real=pattern_real,
+        patterned=has_pattern(pattern, pattern_real),
+        manifold=manifold_metrics(reference, fake_features),
         memorisation=(found := memorisation(train_features, fake_features, seed)),
         copy_names=[(names[c.training_index] if names else f"training image "
                      f"{c.training_index}") for c in found.copies])

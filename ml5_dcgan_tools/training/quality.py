@@ -14,6 +14,7 @@ from ..evaluation.distribution import frechet_distance, kernel_distance
 from ..evaluation.embedding import embed
 from ..evaluation.evaluate import standardise
 from ..evaluation.manifold import manifold_metrics
+from ..evaluation.pattern import shared_pattern
 from ..files import write_atomically
 from .checkpoints import save_generator
 from .config import TrainConfig
@@ -62,7 +63,7 @@ class QualityTracker:
         figures = {"eval_fd": frechet_distance(self.real, fake), "eval_kid": kid,
                    "eval_kid_std": kid_std, "eval_precision": m.precision,
                    "eval_recall": m.recall, "eval_coverage": m.coverage,
-                   "eval_diversity": m.diversity}
+                   "eval_diversity": m.diversity, "eval_pattern": shared_pattern(images)}
         if self.best is None or figures["eval_fd"] < self.best["fd"]:
             self._keep(step, sampler, figures)
         return {name: round(value, 5) for name, value in figures.items()}
