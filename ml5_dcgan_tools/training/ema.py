@@ -13,7 +13,16 @@ def ema_decay(step: tf.Tensor, decay: float) -> tf.Tensor:
     return tf.minimum(decay, (1.0 + step) / (10.0 + step))
 
 
-def update_ema(average: keras.Model, live: keras.Model, decay: tf.Tensor) -> None:
-    """average <- decay * average + (1 - decay) * live, for every weight, BN statistics included."""
-    for mean, weight in zip(average.weights, live.weights, strict=True):
+def update_ema(average: keras.Model, live: keras.Model, decay: tf.Tensor,
+               latents: tf.Tensor) -> None:
+    """average <- decay * average + (1 - decay) * live for the trained weights; then one forward
+    pass of the average in training mode on `latents`, so its BatchNormalization statistics are
+    those of its own activations.
+
+    Averaging the live generator's statistics instead gives the averaged weights mean and variance
+    that belong to other weights: mis-normalised channels whose checkerboard the live generator
+    had learnt to cancel show through as a dot pattern on every sample.
+    """
+    for mean, weight in zip(average.trainable_weights, live.trainable_weights, strict=True):
         mean.assign(decay * mean + (1.0 - decay) * tf.cast(weight, mean.dtype))
+    average(latents, training=True)

@@ -109,7 +109,10 @@ def make_train_step(gan: Gan, config: TrainConfig,
         totals = {name: strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
                   for name, value in per_replica.items()}
         if gan.ema is not None:
-            update_ema(gan.ema, gan.generator, ema_decay(step, config.ema_decay))
+            seed = tf.random.experimental.stateless_fold_in(
+                tf.constant([config.seed, 1], tf.int64), step)
+            latents = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed)
+            update_ema(gan.ema, gan.generator, ema_decay(step, config.ema_decay), latents)
         return totals
 
     return train_step
