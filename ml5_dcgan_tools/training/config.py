@@ -32,7 +32,7 @@ class TrainConfig:
     distribute: str = "none"
     log_every: int = 10
     checkpoint_every: int = 500
-    eval_every: int = 500  # steps between quality evaluations (and at the end); 0: none
+    eval_every: int = 1000  # steps between quality evaluations (and at the end); 0: none
 
     def check(self) -> None:
         """Refuse values that would fail later, deep inside TensorFlow."""
