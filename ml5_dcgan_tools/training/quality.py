@@ -68,6 +68,13 @@ class QualityTracker:
             self._keep(step, sampler, figures)
         return {name: round(value, 5) for name, value in figures.items()}
 
+    def summary(self, step: int, figures: dict[str, float]) -> str:
+        """One line for the console: this evaluation and which step is best so far."""
+        best = self.best["step"] if self.best else step
+        return (f"quality at step {step}: Fréchet distance {figures['eval_fd']:.2f}, KID x 1000 "
+                f"{figures['eval_kid'] * 1000:.1f}, coverage {figures['eval_coverage']:.2f}, "
+                f"pattern {figures['eval_pattern']:.3f}; best so far: step {best}")
+
     def _keep(self, step: int, sampler: keras.Model, figures: dict[str, float]) -> None:
         save_generator([w.numpy() for w in sampler.weights], self.config.size,
                        self.config.latent_dim, self.config.width, self.run.generator_best)

@@ -161,6 +161,8 @@ class _Loop:
                     rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
                     self._log(step, epoch + 1, losses, rate, quality)
                     last_log, last_time = step, now
+                if quality:
+                    progress.line(self.quality.summary(step, quality))
                 progress.update(step, epoch + 1, config.epochs, losses)
                 if step % config.checkpoint_every == 0:
                     self._checkpoint(step)
