@@ -154,7 +154,7 @@ def test_cli_flags_a_constant_generator_as_collapsed(tmp_path: Path, capsys) -> 
     code, output = _run("evaluate", str(model), "--data", "shapes:400", "--samples", "100",
                         "--json", capsys=capsys)
     assert code == 0, output
-    report = json.loads(output[output.index("{"):])
+    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
     assert report["manifold"]["collapsed"] and report["samples"] == 100
 
 
@@ -190,7 +190,7 @@ def test_run_keras_file_and_bundle_give_the_same_numbers(tmp_path: Path, capsys)
         code, output = _run("evaluate", str(source), "--data", "shapes:400", "--samples", "100",
                             "--json", capsys=capsys)
         assert code == 0, output
-        report = json.loads(output[output.index("{"):])
+        report = json.loads(output[output.index("{"):output.rindex("}") + 1])
         figures.append([report["fd"], report["kid"], report["manifold"]["precision"],
                         report["manifold"]["diversity"]])
     assert figures[0] == figures[1]

@@ -54,8 +54,11 @@ def evaluate_images(fake: np.ndarray, train: np.ndarray, *, names: list[str] | N
 def standardise(train: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Scale every feature by the training images' spread, so each layer of the embedding counts
     by how it varies over the data, not by the size of its activations (the full-resolution
-    layer, which sees blur and pixel patterns, would otherwise be drowned by the deep ones)."""
-    mean, spread = train.mean(0), train.std(0) + 1e-6
+    layer, which sees blur and pixel patterns, would otherwise be drowned by the deep ones).
+    The spread is floored at a tenth of the median one: a channel that the data never excites
+    would otherwise turn any sample that does excite it into an astronomic distance."""
+    mean, spread = train.mean(0), train.std(0)
+    spread = np.maximum(spread, 0.1 * np.median(spread) + 1e-12)
     return (train - mean) / spread, (fake - mean) / spread
 
 
