@@ -96,5 +96,6 @@ def test_staging_refuses_a_weight_path_out_of_the_bundle(tmp_path):
     (bundle / "manifest.json").write_text(json.dumps({"model": "model.json"}))
     staging = tmp_path / "staging"
     staging.mkdir()
-    with pytest.raises(UsageError, match=r"weight file \"\.\./secret\.bin\" leaves the bundle folder"):
+    with pytest.raises(UsageError,
+                       match=r"weight file \"\.\./secret\.bin\" leaves the bundle folder"):
         stage_model(bundle, staging, None)

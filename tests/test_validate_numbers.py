@@ -14,8 +14,9 @@ from hostile_bundles import CASES, build, good_bundle, with_generated_weights
 from test_manifest_cli import run
 from test_validate import assert_valid_report
 
+from ml5_dcgan_tools.contract import TFJS_VERSIONS
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.runtime import TFJS_VERSIONS, ensure_runtime
+from ml5_dcgan_tools.runtime import ensure_runtime
 from ml5_dcgan_tools.validation import validate_bundle
 
 pytestmark = pytest.mark.slow

@@ -16,13 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from ..contract import ACTIVATIONS, MERGING_LAYERS, require_layer_set
 from ..errors import first_line
-from ..export.layers_format import ACTIVATIONS
 from ..jsonio import preview
 from ..tfjs_model import TfjsModel
-from .contract import cpu_batchnorm_layers
+from .contract_checks import cpu_batchnorm_layers
 
-_MERGING = frozenset({"Add", "Concatenate"})
 _Builder = Callable[[Any, Mapping[str, Any]], Any]  # (keras.layers, Keras 2 config) -> layer
 
 
@@ -73,7 +72,8 @@ def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
             if keras_layer is None:  # an identity at inference (Dropout)
                 tensors[name] = sources[0]
                 continue
-            tensors[name] = keras_layer(sources if layer.class_name in _MERGING else sources[0])
+            merging = layer.class_name in MERGING_LAYERS
+            tensors[name] = keras_layer(sources if merging else sources[0])
             built[name] = keras_layer
         except Exception as error:  # Keras raises many types on values it does not expect
             raise RebuildError(f"layer {name!r} ({layer.class_name}): {first_line(error)}"
@@ -246,3 +246,4 @@ _BUILDERS: dict[str, _Builder] = {
     "Concatenate": _concatenate,
     "Dropout": _dropout,
 }
+require_layer_set(_BUILDERS, "validation/keras_rebuild._BUILDERS", without={"InputLayer"})
