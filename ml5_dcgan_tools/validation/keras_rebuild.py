@@ -22,6 +22,7 @@ from ..jsonio import preview
 from ..tfjs_model import TfjsModel
 from .contract_checks import cpu_batchnorm_layers
 
+_CONVOLUTIONS = frozenset({"Conv2D", "Conv2DTranspose"})
 _Builder = Callable[[Any, Mapping[str, Any]], Any]  # (keras.layers, Keras 2 config) -> layer
 
 
@@ -67,6 +68,10 @@ def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
             if name in cpu_batchnorm:
                 tensors[name], built[name] = _cpu_batch_normalization(
                     keras.layers, layer.config, shapes.inputs[0], sources[0])
+                continue
+            if layer.class_name in _CONVOLUTIONS and _data_format(layer.config) != "channels_last":
+                tensors[name], built[name] = _channels_first_convolution(
+                    keras.layers, layer.class_name, layer.config, sources[0])
                 continue
             keras_layer = _BUILDERS[layer.class_name](keras.layers, layer.config)
             if keras_layer is None:  # an identity at inference (Dropout)
@@ -163,6 +168,16 @@ def _cpu_batch_normalization(layers: Any, config: Mapping[str, Any], shape: tupl
     normalization = _batch_normalization(layers, {**config, "axis": -1})
     flat = layers.Reshape((-1, shape[axis]))(source)
     return layers.Reshape(shape[1:])(normalization(flat)), normalization
+
+
+def _channels_first_convolution(layers: Any, class_name: str, config: Mapping[str, Any],
+                                source: Any) -> tuple[Any, Any]:
+    """TensorFlow's CPU kernels for (transposed) convolution take channels last only (recent
+    Keras no longer transposes for them): compute the layer channels last between two Permutes,
+    which only move values. The kernel's shape does not depend on the data format."""
+    convolution = _BUILDERS[class_name](layers, {**config, "data_format": "channels_last"})
+    inner = convolution(layers.Permute((2, 3, 1))(source))
+    return layers.Permute((3, 1, 2))(inner), convolution
 
 
 def _layer_normalization(layers: Any, config: Mapping[str, Any]) -> Any:
