@@ -46,6 +46,9 @@ REFUSED = {
     "linear-output": (lambda: keras.Sequential([
         keras.Input((LATENT,)), layers.Dense(4 * 4 * 3), layers.Reshape((4, 4, 3))]),
         "not to [-1, 1] (tanh or softsign)"),
+    "nested-model": (lambda: keras.Sequential([
+        keras.Input((LATENT,)), keras.Sequential([layers.Dense(4 * 4 * 3)]),
+        layers.Reshape((4, 4, 3)), layers.Activation("tanh")]), "nested models are not supported"),
     # Issue 9: this used to reach the verification gate and fail as "an exporter bug".
     "channels-first-batchnorm": (lambda: keras.Sequential([
         keras.Input((LATENT,)), layers.Dense(3 * 4 * 4), layers.Reshape((3, 4, 4)),

@@ -203,7 +203,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     _prepare_out_dir(out_dir, overwrite)
 
     if isinstance(model_or_path, (str, Path)):
-        from .source import load_generator
+        from ..generator_source import load_generator
 
         model = load_generator(Path(model_or_path))
     else:
