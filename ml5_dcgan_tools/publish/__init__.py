@@ -1,10 +1,11 @@
-"""Publishing: a validated bundle into a model hosting repository, with its catalog.
+"""Publishing: a validated bundle into a model hosting repository, with its model card, its
+catalog and gallery; the audit that re-checks a hosting repository, and unpublishing.
 
-    from ml5_dcgan_tools.publish import publish_bundle
+    from ml5_dcgan_tools.publish import publish_bundle, audit_repository
 """
 
 from __future__ import annotations
 
-from .publisher import Publication, hosted_url, publish_bundle
+from .publisher import ModelFacts, Publication, hosted_url, publish_bundle
 
-__all__ = ["Publication", "hosted_url", "publish_bundle"]
+__all__ = ["ModelFacts", "Publication", "hosted_url", "publish_bundle"]
