@@ -6,6 +6,9 @@ catalog and gallery; the audit that re-checks a hosting repository, and unpublis
 
 from __future__ import annotations
 
+from .audit import AuditReport, audit_repository
 from .publisher import ModelFacts, Publication, hosted_url, publish_bundle
+from .unpublish import unpublish_model
 
-__all__ = ["ModelFacts", "Publication", "hosted_url", "publish_bundle"]
+__all__ = ["AuditReport", "ModelFacts", "Publication", "audit_repository", "hosted_url",
+           "publish_bundle", "unpublish_model"]
