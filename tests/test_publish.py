@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from generator_zoo import dcgan
+from hosting import git, git_repo
 
 from ml5_dcgan_tools import __version__, export_bundle
 from ml5_dcgan_tools.cli import main
@@ -29,11 +30,6 @@ pytestmark = pytest.mark.slow
 
 BASE_URL = "https://raw.githubusercontent.com/someone/models/main"
 MIT = ModelFacts(license="MIT")
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -50,15 +46,7 @@ def bundle(tmp_path_factory):
 
 @pytest.fixture
 def repo(tmp_path):
-    folder = tmp_path / "models-repo"
-    folder.mkdir()
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "config", "user.name", "Test")
-    git(folder, "config", "user.email", "test@example.org")
-    (folder / "README.md").write_text("# my models\n")
-    git(folder, "add", "README.md")
-    git(folder, "commit", "-q", "-m", "start")
-    return folder
+    return git_repo(tmp_path / "models-repo")
 
 
 def test_lays_out_the_model_and_its_catalog(bundle, repo):

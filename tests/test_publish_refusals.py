@@ -6,6 +6,7 @@ import json
 
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
+from hosting import tiny_bundle
 
 from ml5_dcgan_tools.errors import UsageError, UserError
 from ml5_dcgan_tools.publish import ModelFacts, hosted_url, publish_bundle
@@ -102,11 +103,7 @@ def test_readme_shows_markdown_images_and_links_as_text():
     ("", "not an SPDX identifier"),
 ])
 def test_a_licence_is_required_before_anything_is_written(tmp_path, license_id, message):
-    bundle = tmp_path / "bundle"
-    tiny = TinyGenerator()
-    write_bundle(bundle, tiny.topology(), tiny.random_weights())
-    (bundle / "manifest.json").write_text(json.dumps({
-        "description": "d", "model": "model.json", "modelSize": 4, "modelLatentDim": 8}))
+    bundle = tiny_bundle(tmp_path / "bundle")
     repo = tmp_path / "repo"
     repo.mkdir()
     with pytest.raises(UsageError, match=message):

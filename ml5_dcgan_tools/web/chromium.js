@@ -9,6 +9,9 @@
  * from a CDN runs offline), an optional expression to wait for, the script (a JavaScript
  * expression, awaited if it is a promise, whose value must be JSON), an optional screenshot
  * and the result file. The result goes to a file so that nothing Chromium prints corrupts it.
+ *
+ * Also a module: require('./chromium.js') gives run(request, result), fromFolder and oneLine,
+ * for drivers that need more than one script (browser_check.js can be built on it).
  */
 const fs = require('fs');
 const path = require('path');
@@ -80,7 +83,11 @@ async function main() {
   fs.renameSync(`${request.result}.part`, request.result);
 }
 
-main().catch((error) => {
-  process.stderr.write(`chromium.js: ${oneLine(error)}\n`);
-  process.exitCode = 3;
-});
+module.exports = { run, fromFolder, oneLine };
+
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`chromium.js: ${oneLine(error)}\n`);
+    process.exitCode = 3;
+  });
+}
