@@ -8,6 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import numpy as np
 from bundle_factory import TinyGenerator, write_bundle
 
 from ml5_dcgan_tools.reference import Reference, reference_latents, write_reference
@@ -16,10 +17,12 @@ RUNTIME_ATOL = 1e-4
 
 
 def tiny_bundle(folder: Path, *, seed: int = 0, description: str = "tiny test model",
-                side: int = 4, latent_dim: int = 8, **manifest_fields: object) -> Path:
-    """A valid ml5 bundle of a few hundred bytes: model.json, shard, manifest, reference."""
+                side: int = 4, latent_dim: int = 8,
+                weights: dict[str, np.ndarray] | None = None, **manifest_fields: object) -> Path:
+    """A valid ml5 bundle of a few hundred bytes: model.json, shard, manifest, reference.
+    ``weights`` (TinyGenerator's dense kernel and bias) default to random ones."""
     tiny = TinyGenerator(latent_dim=latent_dim, side=side)
-    weights = write_bundle(folder, tiny.topology(), tiny.random_weights(seed))
+    weights = write_bundle(folder, tiny.topology(), weights or tiny.random_weights(seed))
     latents = reference_latents(3, latent_dim)
     write_reference(folder, Reference(latents, tiny.predict(latents, weights).astype("f4")),
                     RUNTIME_ATOL)

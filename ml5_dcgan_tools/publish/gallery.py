@@ -39,6 +39,7 @@ PAGE = """<!DOCTYPE html>
     .sample { width: 100%; aspect-ratio: 1; object-fit: contain; }
     .generated { display: flex; gap: 4px; flex-wrap: wrap; margin-top: 0.4rem; }
     .generated canvas { width: calc(25% - 3px); aspect-ratio: 1; }
+    .status { margin-left: 0.5rem; color: #555; font-size: 0.85rem; }
     .model[data-state="error"] .status { color: #b00020; font-weight: bold; }
     button { font-size: 0.95rem; }
   </style>
