@@ -27,9 +27,11 @@ README_HEAD = """# DCGAN models for ml5.js
 Each folder holds a model for `ml5.DCGAN()` (ml5.js 0.12.2): `manifest.json`, `model.json` and
 its weight shards, the reference outputs that re-check it (`reference.json`,
 `reference-outputs.bin`) and its model card (`README.md`: licence, samples, how to load it,
-sha256 of every file). Load one in a p5.js sketch with
-`dcgan = ml5.DCGAN('https://…/<name>/manifest.json')`, or try them all in the gallery,
-[index.html](index.html), served from any static host.
+sha256 of every file). Load one in a p5.js sketch with ml5.js 0.12.2:
+`dcgan = await ml5.DCGAN('https://…/<name>/manifest.json')`; with today's ml5, through the
+`ml5-dcgan.js` loader in the folders that have one: `const gan = await
+ml5DCGAN('https://…/<name>/manifest.json'); const {image, raw} = await gan.generate();`.
+Try them all in the gallery, [index.html](index.html), served from any static host.
 
 Published with `ml5-dcgan publish` from ml5-dcgan-tools, which checks every model before it
 lands here; `ml5-dcgan audit` re-checks them all. This file is generated from `index.json`:
