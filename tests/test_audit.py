@@ -116,6 +116,16 @@ def test_a_hand_edited_index_fails_naming_model_and_file(repo, capsys):
     assert {problem["file"] for problem in report["problems"]} == {"README.md", "index.html"}
 
 
+def test_catalog_files_of_another_tool_version_are_stale_not_tampered(repo, capsys):
+    readme = repo / MODELS / "README.md"
+    readme.write_text(readme.read_text().replace("ml5-dcgan-tools ", "ml5-dcgan-tools 0.0.") +
+                      "old layout\n")
+    code, out = run_audit(repo, capsys, "--no-numbers")
+    assert code == 0, out
+    assert ("note: README.md was written by another version of ml5-dcgan-tools: the next "
+            "publish or unpublish rewrites it") in out
+
+
 def test_audit_of_a_broken_index_is_one_line_not_a_traceback(repo):
     (repo / MODELS / "index.json").write_text('{"format": ')
     done = subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "audit", str(repo),

@@ -81,7 +81,7 @@ def test_damaged_index_is_refused_not_replaced(tmp_path):
 def test_readme_cells_cannot_break_the_table():
     readme = render_readme({"format": INDEX_FORMAT,
                             "models": [entry("faces", "a | b\n<img src=x>")]})
-    row = readme.splitlines()[-1]
+    row = readme.splitlines()[-3]
     assert row.startswith("| [faces](faces/) | a \\| b &lt;img src=x&gt; | 64x64 |")
     assert "| 1,234,567 | 2,048 | manifest.json `" + "ab" * 32 + "` | 2026-01-02 |" in row
     assert row.count(" | ") == 8
@@ -91,7 +91,7 @@ def test_readme_shows_markdown_images_and_links_as_text():
     """Issue 9: a description must not put an image or a link on the hosting repository's page."""
     readme = render_readme({"format": INDEX_FORMAT, "models": [
         entry("faces", "![x](http://evil.example/t.png) [click](http://evil.example) *b* `c`")]})
-    row = readme.splitlines()[-1]
+    row = readme.splitlines()[-3]
     assert "![x](" not in row and "[click](" not in row
     assert ("\\!\\[x\\](http://evil.example/t.png) \\[click\\](http://evil.example) \\*b\\* "
             "\\`c\\`") in row

@@ -26,6 +26,7 @@ from ..runtime.tfjs import TFJS_VERSIONS
 from .catalog import INDEX, read_index, rendered
 from .layout import MANIFEST, sha256_file
 from .publisher import MODELS_DIR, NAME_PATTERN, STAGING_PREFIX
+from .text import GENERATED
 
 ENTRY_FROM_MANIFEST = ("description", "modelSize", "modelLatentDim", "license")
 
@@ -212,13 +213,22 @@ def _compare_entry(folder: Path, name: str, entry: dict[str, Any]) -> list[Probl
 
 
 def _check_generated(models: Path, index: dict[str, Any], report: AuditReport) -> None:
+    """README.md and index.html must be what index.json generates; one written by another
+    version of the tool is only noted (the next publish or unpublish rewrites it)."""
     for file_name, text in rendered(index).items():
         path = models / file_name
         if not path.is_file():
             report.problems.append(Problem(None, file_name, "missing; publish writes it"))
-        elif path.read_bytes() != text.encode("utf-8"):
+            continue
+        written = path.read_bytes()
+        if written == text.encode("utf-8"):
+            continue
+        if written.rstrip().endswith(GENERATED.encode()):
             report.problems.append(Problem(None, file_name, "differs from what index.json "
                                                             "generates (edited by hand)"))
+        else:
+            report.notes.append(f"{file_name} was written by another version of "
+                                "ml5-dcgan-tools: the next publish or unpublish rewrites it")
 
 
 Outcome = tuple[list[str], list[str], float]  # failure messages, warnings, seconds

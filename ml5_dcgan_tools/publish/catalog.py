@@ -16,6 +16,7 @@ from ..errors import UserError
 from ..files import write_atomically
 from ..jsonio import write_json_atomic
 from .gallery import GALLERY, render_gallery
+from .text import GENERATED
 from .text import markdown_inline as _cell
 
 INDEX = "index.json"
@@ -105,5 +106,5 @@ def render_readme(index: dict[str, Any]) -> str:
             _cell(str(model["published"])[:10]),
             _cell(str(model["tool"])),
         ]) + " |")
-    return README_HEAD + "\n".join(lines) + "\n"
+    return README_HEAD + "\n".join(lines) + f"\n\n{GENERATED}\n"
 

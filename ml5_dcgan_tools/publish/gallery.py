@@ -15,6 +15,7 @@ from typing import Any
 
 from ..web.sketch import library_sources
 from .model_card import CARD, SAMPLE
+from .text import GENERATED
 
 GALLERY = "index.html"
 IMAGES_PER_CLICK = 4
@@ -149,6 +150,7 @@ if (!window.ml5) {
   </script>
 </body>
 </html>
+__GENERATED__
 """
 
 
@@ -181,5 +183,6 @@ def script_json(value: Any) -> str:
 def render_gallery(index: dict[str, Any]) -> str:
     """The page for ``index`` (a catalog as :func:`~.catalog.read_index` returns it)."""
     return (PAGE.replace("__ML5__", library_sources(offline=False)["ml5"])
+            .replace("__GENERATED__", GENERATED)
             .replace("__IMAGES__", str(IMAGES_PER_CLICK))
             .replace("__CATALOG__", script_json(gallery_models(index))))
