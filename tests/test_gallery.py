@@ -43,6 +43,7 @@ CLICK_AND_LOOK = """(async () => {
   return {
     names: cards.map((each) => each.dataset.name),
     descriptions: cards.map((each) => each.querySelector('.description').textContent),
+    links: cards.map((each) => each.querySelector('h2 a').getAttribute('href')),
     samples: cards.map((each) => {
       const image = each.querySelector('img.sample');
       return image ? image.naturalWidth : 0;
@@ -78,6 +79,7 @@ def test_the_gallery_lists_every_model_and_a_click_draws_images(repo, tmp_path):
     assert run.page_errors == []
     page = run.value
     assert page["names"] == list(NAMES)
+    assert page["links"] == [f"{name}/README.md" for name in NAMES]  # each model's card
     assert page["descriptions"][1] == " ".join(HOSTILE.split())  # shown as text, not markup
     assert page["injected"] == 0 and page["title"] == "DCGAN models for ml5.js"
     assert all(width > 0 for width in page["samples"])  # every sample.png loaded

@@ -126,7 +126,7 @@ function showCard(model) {
   }
   const title = element('h2');
   const link = element('a', null, model.name);
-  link.href = folder;
+  link.href = folder + (model.card ? encodeURIComponent(model.card) : 'manifest.json');
   title.append(link);
   card.append(title, element('p', 'description', model.description || ''));
   const size = model.modelSize ? `${model.modelSize}×${model.modelSize}` : '?';
