@@ -125,12 +125,18 @@ def test_outputs_that_ignore_the_latent_fail(tmp_path: Path) -> None:
     assert checks(report, "fail") == ["numbers.constant-output"]
 
 
-def test_outputs_are_compared_with_the_reference(tmp_path: Path) -> None:
-    bundle = exported("dcgan16", tmp_path / "bundle")
+def exported_with_moved_reference(folder: Path, delta: float) -> Path:
+    """An exported bundle whose first reference output value is moved by ``delta``."""
+    bundle = exported("dcgan16", folder)
     outputs = bundle / "reference-outputs.bin"
     values = np.frombuffer(outputs.read_bytes(), "<f4").copy()
-    values[0] += 0.5
+    values[0] += delta
     outputs.write_bytes(values.tobytes())
+    return bundle
+
+
+def test_outputs_are_compared_with_the_reference(tmp_path: Path) -> None:
+    bundle = exported_with_moved_reference(tmp_path / "bundle", 0.5)
     report = validate_bundle(bundle, runtimes=())
     assert checks(report, "fail") == ["numbers.reference-mismatch"]
     assert "max abs error 0.5" in next(f.message for f in report.findings
@@ -154,11 +160,7 @@ def test_a_tampered_reference_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_reference_tolerance_can_tighten_but_not_loosen(tmp_path: Path) -> None:
-    bundle = exported("dcgan16", tmp_path / "bundle")
-    outputs = bundle / "reference-outputs.bin"
-    values = np.frombuffer(outputs.read_bytes(), "<f4").copy()
-    values[0] += 5e-5  # inside the default 1e-4
-    outputs.write_bytes(values.tobytes())
+    bundle = exported_with_moved_reference(tmp_path / "bundle", 5e-5)  # inside the default
     document = json.loads((bundle / "reference.json").read_text())
     (bundle / "reference.json").write_text(json.dumps({**document, "tolerance": 1e-5}))
     tight = validate_bundle(bundle, runtimes=())
