@@ -137,3 +137,21 @@ def test_help_does_not_import_tensorflow(command: str) -> None:
                           timeout=60, check=True)
     assert "Usage: ml5-dcgan " + command in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_started_from_a_relative_folder_resumes_from_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library (not only the CLI) records DATA as an absolute path (issue 9)."""
+    folder = tmp_path / "project" / "photos"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for index in range(32):
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
+            folder / f"{index}.png")
+    monkeypatch.chdir(tmp_path / "project")
+    train(tiny(data="photos", epochs=1), tmp_path / "run", quiet=True)
+    saved = json.loads(RunFolder(tmp_path / "run").config.read_text())
+    assert saved["data"] == str(folder.resolve())
+    monkeypatch.chdir(tmp_path)
+    result = resume(tmp_path / "run", epochs=2, quiet=True)
+    assert result.step == result.total_steps == 2
