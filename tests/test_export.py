@@ -145,7 +145,7 @@ def test_small_shards_split_tensors_across_files(tmp_path):
     assert len(list((tmp_path / "b").glob("group1-shard*of*.bin"))) > 3
 
 
-# --- one regression test per row of the incompatibility table (shared/tfjs-layers-notes.md) ---
+# --- one regression test per row of the incompatibility table (docs/tfjs-layers-notes.md) ---
 
 def _exported(tmp_path: Path, model=None) -> Path:
     bundle = tmp_path / "bundle"
