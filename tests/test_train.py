@@ -66,6 +66,18 @@ def test_run_folder_holds_everything_a_person_and_the_exporter_need(tmp_path: Pa
     assert not np.allclose(live[0], average[0])
 
 
+def test_a_bundle_exported_from_a_run_says_how_it_was_trained(tmp_path: Path) -> None:
+    from ml5_dcgan_tools import export_bundle
+
+    train(tiny(epochs=1), tmp_path / "run", quiet=True)
+    export_bundle(tmp_path / "run", tmp_path / "bundle", verify=False)
+    facts = json.loads((tmp_path / "bundle" / "training.json").read_text())
+    assert facts["dataset"] == "shapes:128" and facts["images"] == 128
+    assert facts["steps"] == 4 and facts["size"] == 32 and facts["ema"] is True
+    assert facts["tool"].startswith("ml5-dcgan-tools ")
+    assert str(tmp_path) not in json.dumps(facts)  # no local path is published
+
+
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
     train(tiny(epochs=2), tmp_path / "straight", quiet=True)
     train(tiny(epochs=1), tmp_path / "resumed", quiet=True)

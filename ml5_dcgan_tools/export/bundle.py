@@ -172,6 +172,17 @@ def _manifest(plan: Ml5Plan, description: str | None, model_name: str) -> dict[s
         model_size=plan.size, latent_dim=plan.latent_dim)
 
 
+def _write_training_facts(folder: Path, source: Any) -> None:
+    """training.json, when SOURCE is a training run folder: what the model card tells."""
+    if not isinstance(source, str | Path) or not Path(source).is_dir():
+        return
+    from ..training.run_folder import TRAINING_FACTS, training_facts
+
+    facts = training_facts(Path(source))
+    if facts:
+        (folder / TRAINING_FACTS).write_text(json.dumps(facts, indent=2) + "\n")
+
+
 def _move_into_place(staging: Path, out_dir: Path) -> None:
     if out_dir.exists():
         retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
@@ -236,6 +247,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     try:
         bundle_bytes = _write_bundle(staging, model, layers, weights, shard_bytes, manifest)
         write_reference(staging, reference, RUNTIME_ATOL)
+        _write_training_facts(staging, model_or_path)
         report = ExportReport(
             out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
             output_shape=list(bundle_outputs.shape[1:]),
