@@ -21,6 +21,7 @@ from .. import __version__
 from ..errors import UsageError, UserError
 from ..reference import Reference, reference_latents, write_reference
 from ..tfjs_model import Layer
+from ..web.loader import copy_loader
 from .layers_format import (
     WEIGHT_NAMES,
     UnsupportedModel,
@@ -241,6 +242,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     try:
         bundle_bytes = _write_bundle(staging, model, layers, weights, shard_bytes, manifest)
         write_reference(staging, reference, RUNTIME_ATOL)
+        copy_loader(staging)
         report = ExportReport(
             out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
             output_shape=list(bundle_outputs.shape[1:]),
