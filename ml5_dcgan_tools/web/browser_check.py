@@ -39,6 +39,7 @@ levels out of 255. One level because a value that lands near a rounding boundary
 other way; one more for the WebGL backend, which computes in float32 in another order than
 Keras on the CPU (seen: SwiftShader differs by at most 1 level). Anything wrong in the model
 (a transposed image, a wrong activation, swapped weights) is off by tens of levels."""
+CHANNELS = (1, 3, 4)  # gray, RGB, RGBA
 UNREFERENCED_IMAGES = 2  # images generated for a bundle without reference.json
 DEFAULT_TIMEOUT = 180.0
 CHROMIUM_ENV = "ML5_DCGAN_CHROMIUM"
@@ -138,14 +139,28 @@ def find_chromium(explicit: str | os.PathLike[str] | None = None) -> str:
 
 
 def expected_pixels(outputs: np.ndarray) -> np.ndarray:
-    """The RGBA bytes ml5 0.12.2 draws for outputs ``[N, C, H, W]`` in [-1, 1] (C = 3 or 4):
-    ``(x / 2 + 0.5) * 255`` rounded half up, as ``tf.browser.toPixels`` does."""
+    """The RGBA bytes drawn for outputs ``[N, C, H, W]`` in [-1, 1] (C = 1, 3 or 4):
+    ``(x / 2 + 0.5) * 255`` rounded half up, as ``tf.browser.toPixels`` does, one channel
+    shown as gray, alpha 255 unless given."""
     values = np.clip(np.asarray(outputs, np.float64) / 2 + 0.5, 0.0, 1.0)
     pixels = np.floor(values.transpose(0, 2, 3, 1) * 255 + 0.5).astype(np.uint8)
+    if pixels.shape[-1] == 1:
+        pixels = np.repeat(pixels, 3, axis=-1)
     if pixels.shape[-1] == 3:
         alpha = np.full((*pixels.shape[:-1], 1), 255, np.uint8)
         pixels = np.concatenate([pixels, alpha], axis=-1)
     return pixels
+
+
+def channels_first(outputs: np.ndarray, model_size: object = None) -> np.ndarray:
+    """Outputs ``[N, C, H, W]`` from either layout, read the way ml5-dcgan.js reads them:
+    channels first when the second axis can be channels (1, 3 or 4), unless the last axis can
+    too and the manifest's ``modelSize`` names the first two as height and width."""
+    first = outputs.shape[1] in CHANNELS
+    last = outputs.shape[3] in CHANNELS
+    if first and not (last and outputs.shape[1] == outputs.shape[2] == model_size):
+        return outputs
+    return outputs.transpose(0, 3, 1, 2)
 
 
 def check_in_browser(bundle_dir: str | os.PathLike[str], *,
@@ -169,6 +184,8 @@ def check_in_browser(bundle_dir: str | os.PathLike[str], *,
     bundle = Path(bundle_dir)
     manifest = _read_manifest(bundle)
     latents, outputs = _latents_and_outputs(bundle, manifest)
+    if outputs is not None:
+        outputs = channels_first(outputs, manifest.get("modelSize"))
     shots = _screenshot_paths(screenshot, stacks)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-browser-") as scratch:
         pages = []
@@ -254,6 +271,10 @@ def _latents_and_outputs(bundle: Path, manifest: dict[str, Any]
             raise UsageError(f"{REFERENCE_FILE} is unreadable: {error}", where=str(bundle),
                              fix=f"re-export the bundle, or delete {REFERENCE_FILE} and "
                                  f"{OUTPUTS_FILE} to check without comparing") from None
+        if reference.outputs.ndim != 4:
+            raise UsageError(f"{REFERENCE_FILE} holds outputs of shape "
+                             f"{list(reference.outputs.shape)}, not images [N, C, H, W]",
+                             where=str(bundle), fix="re-export the bundle")
         return reference.latents, reference.outputs
     latent_dim = manifest.get("modelLatentDim")
     if not isinstance(latent_dim, int) or latent_dim < 1:
