@@ -10,10 +10,9 @@
 
 const MANIFEST_URL = __MANIFEST_URL__;
 const WALK_STEPS = 60; // generated frames from one random point to the next
-const GALLERY_SIZE = 4;
-const SIDE = 512; // canvas width; the walk is SIDE x SIDE, the gallery one row below it
-const GAP = 8;
-const THUMB = (SIDE - GAP * (GALLERY_SIZE - 1)) / GALLERY_SIZE;
+// The walk is SIDE x SIDE pixels; below it, a row of GALLERY thumbnails GAP apart.
+const [SIDE, GAP, GALLERY] = [512, 8, 4];
+const THUMB = (SIDE - GAP * (GALLERY - 1)) / GALLERY;
 
 let gan;
 let picture = null; // the big one
@@ -33,7 +32,7 @@ async function setup() {
     const description = gan.manifest.description || 'DCGAN';
     document.title = `${description} · ml5 DCGAN`;
     select('#title').elt.textContent = description;
-    for (let i = 0; i < GALLERY_SIZE; i += 1) {
+    for (let i = 0; i < GALLERY; i += 1) {
       gallery.push((await gan.generate()).image); // a random latent each time
     }
     const first = await gan.generate();
@@ -47,16 +46,14 @@ async function setup() {
 }
 
 function draw() {
-  background(255);
-  if (picture) {
-    image(picture, 0, 0, SIDE, SIDE);
-  } else {
-    noStroke();
-    fill(235);
-    rect(0, 0, SIDE, SIDE); // where the pictures will be
+  if (!picture) {
+    background(235); // grey until the model has drawn
+    return;
   }
+  background(255);
+  image(picture, 0, 0, SIDE, SIDE);
   gallery.forEach((thumb, i) => image(thumb, i * (THUMB + GAP), SIDE + GAP, THUMB, THUMB));
-  if (!picture || busy || !(walk.running || walk.jump)) return;
+  if (busy || !(walk.running || walk.jump)) return;
   busy = true;
   nextPicture().then((next) => {
     picture = next;
