@@ -356,9 +356,7 @@ def _run_problem(stack: Stack, page: dict[str, Any]) -> str | None:
         return f"the {stack.name} sketch page did not come up in Chromium: {error}"
     if stage is not None:
         return f"the browser check failed on {stack.name} ({stage}): {error}"
-    if page["page"]["state"] != "ready":
-        return f"the {stack.name} sketch page reports: {page['page']['status']}"
-    for load in page["loads"]:
+    for load in page["loads"]:  # first: they name who failed, the page only shows it
         drawer, error = _drawer(stack, page, load["loader"]), load["error"]
         if load["failed_at"] == "load":
             return f"{drawer} could not load the bundle: {error}"
@@ -366,6 +364,8 @@ def _run_problem(stack: Stack, page: dict[str, Any]) -> str | None:
             problem = f"{drawer} could not draw the model's output: {error}"
             return problem + (f". Fix: {CHANNELS_LAST_FIX}" if CHANNELS_LAST_ERROR.search(error)
                               else "")
+    if page["page"]["state"] != "ready":
+        return f"the {stack.name} sketch page reports: {page['page']['status']}"
     return None
 
 
