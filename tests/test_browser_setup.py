@@ -91,3 +91,11 @@ def test_cli_refuses_an_unknown_stack(tmp_path, capsys):
         main(["browser-check", str(tmp_path), "--stack", "ml5-2.0"])
     assert exited.value.code == 2
     assert "'ml5-2.0' is not one of" in capsys.readouterr().err
+
+
+def test_help_names_the_node_version_the_code_requires(capsys):
+    from ml5_dcgan_tools.runtime.install import MIN_NODE_MAJOR
+
+    with pytest.raises(SystemExit):
+        main(["browser-check", "--help"])
+    assert f"Node.js >= {MIN_NODE_MAJOR}." in " ".join(capsys.readouterr().out.split())
