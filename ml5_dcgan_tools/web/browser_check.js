@@ -21,11 +21,7 @@
 const fs = require('fs');
 const path = require('path');
 const { createRequire } = require('module');
-
-function oneLine(error) {
-  const text = error && error.message !== undefined ? error.message : String(error);
-  return text.split('\n').map((line) => line.trim()).filter(Boolean)[0] || 'no message';
-}
+const { fromFolder, oneLine } = require('./chromium.js');
 
 function secondsSince(start) {
   return Number(process.hrtime.bigint() - start) / 1e9;
@@ -86,17 +82,6 @@ async function loadInPage(loads) {
   return info;
 }
 
-/** Answers a request below the model's absolute URL with the bundle's file of that name. */
-function serveFromBundle(route, request) {
-  const relative = decodeURIComponent(route.request().url().slice(request.model_prefix.length)
-    .split(/[?#]/)[0]);
-  const file = path.resolve(request.bundle_dir, relative);
-  if (!file.startsWith(request.bundle_dir + path.sep) || !fs.existsSync(file)) {
-    return route.fulfill({ status: 404, body: 'not in the bundle folder' });
-  }
-  return route.fulfill({ path: file, headers: { 'Access-Control-Allow-Origin': '*' } });
-}
-
 /** Opens one page, waits for its sketch, does its loads; failures land in `outcome`. */
 async function checkPage(browser, request, spec) {
   const outcome = {
@@ -115,7 +100,7 @@ async function checkPage(browser, request, spec) {
   try {
     if (request.model_prefix) {
       await page.route((url) => url.href.startsWith(request.model_prefix),
-        (route) => serveFromBundle(route, request));
+        (route) => fromFolder(route, request.model_prefix, request.bundle_dir));
     }
     await page.goto(spec.url);
     await page.waitForFunction(() => document.body.dataset.state !== 'loading');

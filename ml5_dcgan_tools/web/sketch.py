@@ -54,11 +54,13 @@ class Flavor:
     loader: bool  # whether the page loads ml5-dcgan.js
 
 
+P5_1 = Library("p5", "lib/p5.min.js")
+P5_2 = Library("p5-2", "lib/p5.min.js")
+ML5_0_12 = Library("ml5", "dist/ml5.min.js")
+ML5_1 = Library("ml5-1.4.0", "dist/ml5.min.js")
 FLAVORS = {
-    "1": Flavor((Library("p5-2", "lib/p5.min.js"), Library("ml5-1.4.0", "dist/ml5.min.js")),
-                "sketch-ml5-1.js", loader=True),
-    "0.12": Flavor((Library("p5", "lib/p5.min.js"), Library("ml5", "dist/ml5.min.js")),
-                   "sketch.js", loader=False),
+    "1": Flavor((P5_2, ML5_1), "sketch-ml5-1.js", loader=True),
+    "0.12": Flavor((P5_1, ML5_0_12), "sketch.js", loader=False),
 }
 DEFAULT_FLAVOR = "1"
 
