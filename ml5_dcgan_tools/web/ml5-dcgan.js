@@ -126,8 +126,8 @@
     if (!first && !last) {
       return { problem: `outputs ${shape(out)}, not an image [null, 3, H, W] or [null, H, W, 3]` };
     }
-    // Both readings fit only for images of side 1, 3 or 4: prefer ml5's channels first unless
-    // the manifest's modelSize says otherwise.
+    // Both readings fit only when the second and the last axis are both 1, 3 or 4 (a tiny
+    // image): prefer ml5's channels first unless the manifest's modelSize says otherwise.
     const channelsFirst = first && !(last && out[1] === manifest.modelSize
       && out[2] === manifest.modelSize);
     const [channels, height, width] = channelsFirst ? out.slice(1) : [out[3], out[1], out[2]];
