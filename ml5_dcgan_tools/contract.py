@@ -137,8 +137,11 @@ is about one pixel level of 255, 0.1 about thirteen (uint8 is a visible trade fo
 download). The canonical 64x64 generator measures 1e-4 (uint16) and 2e-2 (uint8)."""
 
 PIXEL_TOLERANCE = 2
-"""Largest difference per RGBA byte between a browser and the Python reference, in levels of 255:
-one for a value near a rounding boundary, one more for WebGL's float32 order of operations."""
+"""Largest difference allowed per RGBA byte between a browser and the Python reference, in
+levels of 255. One level because a value that lands near a rounding boundary may round the other
+way; one more for the WebGL backend, which computes in float32 in another order than Keras on the
+CPU (seen: SwiftShader differs by at most 1 level). Anything wrong in the model (a transposed
+image, a wrong activation, swapped weights) is off by tens of levels."""
 
 
 def require_layer_set(registry: Iterable[str], what: str, *, without: Iterable[str] = ()) -> None:

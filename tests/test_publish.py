@@ -57,7 +57,7 @@ def test_lays_out_the_model_and_its_catalog(bundle, repo):
     shards = [path for group in model["weightsManifest"] for path in group["paths"]]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["manifest.json", "model.json", *shards, "reference.json", "reference-outputs.bin",
-         "README.md", "sample.png", "walk.gif"])
+         "ml5-dcgan.js", "README.md", "sample.png", "walk.gif"])  # export wrote the loader
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["model"] == f"{BASE_URL}/models/dcgan/shapes-16/model.json"
     assert manifest["modelLatentDim"] == 16

@@ -22,6 +22,7 @@ from ..contract import QUANTIZATION_BOUNDS, RUNTIME_ATOL, TFJS_VERSIONS
 from ..errors import UsageError, UserError
 from ..reference import REFERENCE_COUNT, Reference, reference_latents, write_reference
 from ..tfjs_model import Layer
+from ..web.loader import copy_loader
 from .layers_format import (
     WEIGHT_NAMES,
     UnsupportedModel,
@@ -248,6 +249,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
         bundle_bytes = _write_bundle(staging, model, layers, weights, shard_bytes, manifest)
         write_reference(staging, reference, RUNTIME_ATOL)
         _write_training_facts(staging, model_or_path)
+        copy_loader(staging)
         report = ExportReport(
             out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
             output_shape=list(bundle_outputs.shape[1:]),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..web.sketch import library_sources
+from ..web.sketch import ML5_0_12
 from .model_card import CARD, SAMPLE
 from .text import GENERATED
 
@@ -182,7 +182,7 @@ def script_json(value: Any) -> str:
 
 def render_gallery(index: dict[str, Any]) -> str:
     """The page for ``index`` (a catalog as :func:`~.catalog.read_index` returns it)."""
-    return (PAGE.replace("__ML5__", library_sources(offline=False)["ml5"])
+    return (PAGE.replace("__ML5__", ML5_0_12.cdn_url())
             .replace("__GENERATED__", GENERATED)
             .replace("__IMAGES__", str(IMAGES_PER_CLICK))
             .replace("__CATALOG__", script_json(gallery_models(index))))

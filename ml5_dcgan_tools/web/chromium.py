@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import UserError, last_line
 from ..runtime.install import ensure_runtime, find_node
 from .browser_check import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
-from .sketch import CDN, LIBRARIES, pinned_version
+from .sketch import FLAVORS
 
 CHROMIUM_JS = Path(__file__).resolve().parent / "chromium.js"
 _INTERNAL_FAILURE = 3  # chromium.js's exit code when the request or the install is broken
@@ -41,8 +41,9 @@ class PageRun:
 def cdn_routes(runtime: Path | None = None) -> dict[str, Path]:
     """CDN URL prefix -> the npm project's folder of that package, for every page library."""
     runtime = runtime or ensure_runtime()
-    return {CDN.format(package=package, version=pinned_version(package), path=""):
-            runtime / "node_modules" / package for package in LIBRARIES}
+    libraries = {library for flavor in FLAVORS.values() for library in flavor.libraries}
+    return {library.cdn_url().removesuffix(library.path): runtime / "node_modules" / library.alias
+            for library in libraries}
 
 
 def run_in_chromium(page_url: str, script: str, *, routes: Mapping[str, Path] | None = None,
