@@ -17,7 +17,8 @@ from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError, UserError
 from ml5_dcgan_tools.web import sketch as page_module
 from ml5_dcgan_tools.web import write_sketch
-from ml5_dcgan_tools.web.sketch import pinned_version, render_sketch
+from ml5_dcgan_tools.web.loader import LOADER, loader_bytes
+from ml5_dcgan_tools.web.sketch import FLAVORS, pinned_package, render_sketch
 
 MANIFEST = {"description": "Shapes, 32x32", "model": "model.json", "modelSize": 32,
             "modelLatentDim": 64}
@@ -35,23 +36,39 @@ def manifest_url_in(sketch_js: str) -> str:
     return json.loads(re.search(r"^const MANIFEST_URL = (.*);$", sketch_js, re.M).group(1))
 
 
-def test_writes_the_page_into_the_bundle_by_default(bundle):
+def script_sources(index_html: str) -> list[str]:
+    return re.findall(r'<script src="([^"]+)"></script>', index_html)
+
+
+def test_writes_the_ml5_1_page_into_the_bundle_by_default(bundle):
     page = write_sketch(bundle)
-    assert page.folder == bundle and page.files == ["index.html", "sketch.js"]
+    assert page.folder == bundle and page.files == ["index.html", "sketch.js", LOADER]
     assert page.manifest_url == "manifest.json" and page.page_path == ""
     assert page.serve_root == bundle.resolve()
-    index = (bundle / "index.html").read_text()
     sketch = (bundle / "sketch.js").read_text()
     assert manifest_url_in(sketch) == "manifest.json"
     assert "__MANIFEST_URL__" not in sketch
-    assert 'src="https://cdn.jsdelivr.net/npm/ml5@0.12.2/dist/ml5.min.js"' in index
-    assert f'src="https://cdn.jsdelivr.net/npm/p5@{pinned_version("p5")}/lib/p5.min.js"' in index
-    assert index.index("p5.min.js") < index.index("ml5.min.js") < index.index("sketch.js")
+    assert "async function setup()" in sketch and "function preload" not in sketch
+    assert "await ml5DCGAN(MANIFEST_URL)" in sketch
+    assert (bundle / LOADER).read_bytes() == loader_bytes()  # a bundle that lacked it
+    assert script_sources((bundle / "index.html").read_text()) == [
+        f"https://cdn.jsdelivr.net/npm/p5@{pinned_package('p5-2')[1]}/lib/p5.min.js",
+        "https://cdn.jsdelivr.net/npm/ml5@1.4.0/dist/ml5.min.js",
+        LOADER, "sketch.js"]
 
 
-def test_pinned_versions_are_exact():
-    assert pinned_version("ml5") == "0.12.2"
-    assert re.fullmatch(r"1\.\d+\.\d+", pinned_version("p5"))
+def test_ml5_0_12_page_is_the_classic_one(bundle):
+    page = write_sketch(bundle, ml5="0.12")
+    assert page.files == ["index.html", "sketch.js"] and not (bundle / LOADER).exists()
+    assert script_sources((bundle / "index.html").read_text()) == [
+        f"https://cdn.jsdelivr.net/npm/p5@{pinned_package('p5')[1]}/lib/p5.min.js",
+        "https://cdn.jsdelivr.net/npm/ml5@0.12.2/dist/ml5.min.js", "sketch.js"]
+    assert "ml5.DCGAN(blobUrl)" in (bundle / "sketch.js").read_text()
+
+
+def test_unknown_ml5_version_is_a_usage_error(bundle):
+    with pytest.raises(UsageError, match=r"unknown ml5 version '2'.*use one of 1, 0\.12"):
+        write_sketch(bundle, ml5="2")
 
 
 def test_page_elsewhere_finds_the_manifest_relative_to_itself(bundle, tmp_path):
@@ -64,39 +81,46 @@ def test_page_elsewhere_finds_the_manifest_relative_to_itself(bundle, tmp_path):
 
 def test_sketch_resolves_the_model_against_the_manifest():
     """ml5 0.12.2 resolves a relative model path against the page: the sketch must not."""
-    sketch = render_sketch("x/manifest.json")
+    sketch = render_sketch("x/manifest.json", FLAVORS["0.12"])
     assert "new URL(manifest.model, manifestHref)" in sketch
     assert "ml5.DCGAN(blobUrl)" in sketch
 
 
-def test_sketch_is_valid_javascript(tmp_path):
+@pytest.mark.parametrize("flavor", sorted(FLAVORS))
+def test_sketch_is_valid_javascript(tmp_path, flavor):
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
     path = tmp_path / "sketch.js"
-    path.write_text(render_sketch("manifest.json"))
+    path.write_text(render_sketch("manifest.json", FLAVORS[flavor]))
     done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
 
 
-def test_manifest_url_is_escaped_for_javascript():
-    sketch = render_sketch('we"ird</script>.json')
+@pytest.mark.parametrize("flavor", sorted(FLAVORS))
+def test_manifest_url_is_escaped_for_javascript(flavor):
+    sketch = render_sketch('we"ird</script>.json', FLAVORS[flavor])
     assert manifest_url_in(sketch) == 'we"ird</script>.json'
 
 
-def test_offline_copies_ml5_and_p5_from_the_npm_packages(bundle, tmp_path, monkeypatch):
+@pytest.mark.parametrize("ml5", sorted(FLAVORS))
+def test_offline_copies_every_script_from_the_npm_packages(bundle, tmp_path, monkeypatch, ml5):
     runtime = tmp_path / "runtime"
-    for package, path in page_module.LIBRARIES.items():
-        library = runtime / "node_modules" / package / path
-        library.parent.mkdir(parents=True)
-        library.write_text(f"/* {package} */")
+    for library in FLAVORS[ml5].libraries:
+        build = runtime / "node_modules" / library.alias / library.path
+        build.parent.mkdir(parents=True)
+        build.write_text(f"/* {library.alias} */")
     monkeypatch.setattr(page_module, "ensure_runtime", lambda: runtime)
-    page = write_sketch(bundle, offline=True)
-    assert sorted(page.files) == ["index.html", "ml5.min.js", "p5.min.js", "sketch.js"]
-    assert (bundle / "ml5.min.js").read_text() == "/* ml5 */"
-    index = (bundle / "index.html").read_text()
-    assert '<script src="ml5.min.js"></script>' in index and "https://" not in index
+    page = write_sketch(bundle, ml5=ml5, offline=True)
+    libraries = {library.file_name: library.alias for library in FLAVORS[ml5].libraries}
+    assert sorted(libraries) == ["ml5.min.js", "p5.min.js"]
+    assert set(libraries) < set(page.files)
+    for name, alias in libraries.items():
+        assert (bundle / name).read_text() == f"/* {alias} */"
+    sources = script_sources((bundle / "index.html").read_text())
+    assert sources[:2] == ["p5.min.js", "ml5.min.js"] and sources[-1] == "sketch.js"
+    assert "https://" not in (bundle / "index.html").read_text()
 
 
 def test_refuses_to_replace_an_edited_sketch_without_force(bundle):
@@ -108,6 +132,15 @@ def test_refuses_to_replace_an_edited_sketch_without_force(bundle):
     assert (bundle / "sketch.js").read_text() == "// my own changes"
     write_sketch(bundle, force=True)
     assert "MANIFEST_URL" in (bundle / "sketch.js").read_text()
+
+
+def test_refuses_to_replace_a_foreign_loader_without_force(bundle):
+    (bundle / LOADER).write_text("// someone else's ml5-dcgan.js")
+    with pytest.raises(UsageError, match=r"ml5-dcgan\.js already exists.*--force"):
+        write_sketch(bundle)
+    assert not (bundle / "sketch.js").exists()  # nothing written
+    write_sketch(bundle, force=True)
+    assert (bundle / LOADER).read_bytes() == loader_bytes()
 
 
 def test_refuses_a_folder_without_a_usable_manifest(bundle, tmp_path):
@@ -124,7 +157,7 @@ def test_cli_says_how_to_see_it(bundle, capsys):
         main(["sketch", str(bundle)])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    assert f"wrote index.html, sketch.js into {bundle}" in out
+    assert f"wrote index.html, sketch.js, ml5-dcgan.js into {bundle}" in out
     assert f"ml5-dcgan serve {bundle.resolve()}" in out and "http://127.0.0.1:8000/" in out
 
 
@@ -134,3 +167,11 @@ def test_cli_error_is_one_line(tmp_path, capsys):
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: no manifest.json")
+
+
+def test_cli_writes_the_classic_page_with_ml5_0_12(bundle, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["sketch", str(bundle), "--ml5", "0.12"])
+    assert exited.value.code == 0
+    assert f"wrote index.html, sketch.js into {bundle}" in capsys.readouterr().out
+    assert "ml5@0.12.2" in (bundle / "index.html").read_text()

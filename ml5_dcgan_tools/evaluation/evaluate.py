@@ -80,7 +80,8 @@ def evaluate(source: Path, data: str, *, samples: int = 2000, seed: int = 0,
     """Sample `samples` images from SOURCE (a run folder, .keras or TF.js bundle) with latents
     from `seed`, and compare them with DATA loaded at the generator's size."""
     from ..data import load_images
-    from ..training.generate import generated_images, load_generator
+    from ..generator_source import load_generator
+    from ..training.generate import generated_images
     from ..training.samples import fixed_latents
 
     generator = load_generator(source)

@@ -95,7 +95,7 @@ def ensure_runtime(*, progress: Callable[[str], None] | None = None,
         if is_installed(folder):  # another process finished it while we waited
             return folder
         if progress:
-            progress(f"installing the TF.js runtimes into {folder} (once, about 620 MB)")
+            progress(f"installing the TF.js runtimes into {folder} (once, about 1.2 GB)")
         folder.mkdir(exist_ok=True)
         (folder / MARKER).unlink(missing_ok=True)
         for name in PROJECT_FILES:

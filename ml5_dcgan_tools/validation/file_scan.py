@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..jsonio import printable
 from ..safety import CODE_SUFFIXES, Limits, real_path
+from ..web.loader import is_shipped_loader
 from .report import BundleReport
 
 
@@ -25,7 +26,7 @@ def scan_files(root: Path, report: BundleReport, limits: Limits) -> None:
                        f"{shown} is a link to {printable(str(real_path(path)))}, outside the "
                        "bundle folder; a web server hosting the bundle would serve that file",
                        "remove the link")
-        elif path.suffix.lower() in CODE_SUFFIXES:
+        elif path.suffix.lower() in CODE_SUFFIXES and not is_shipped_loader(path):
             report.add("safety.unexpected-file", "warn",
                        f"{shown} is not part of an ml5 bundle and may carry code (a script, "
                        "a pickle, a saved Keras model); the hosting repository would serve it",

@@ -1,16 +1,18 @@
 'use strict';
 /*
- * Runs a bundle in real ml5 0.12.2 inside real headless Chromium, driven by playwright-core.
+ * Runs a bundle in real headless Chromium, driven by playwright-core, on one or more pages (one
+ * per stack: ml5 0.12.2, ml5 1.x, plain TF.js), all in one browser.
  *
  *   node browser_check.js request.json
  *
- * The request (written by ml5_dcgan_tools.runtime.browser) names the npm project folder, the
- * Chromium executable, the URL of the sketch page (served over the bundle folder, so the page's
- * "manifest.json" is the bundle's), the latents, an optional screenshot path and the result
- * file. The page's own sketch must come up first (body[data-state] leaves "loading"); then, in
- * the page, ml5.DCGAN("manifest.json") generates one image per latent, each passed as a plain
- * Array, as a user's sketch would. The RGBA bytes come back base64-encoded; Python compares
- * them. The result goes to a file so that nothing Chromium prints can corrupt it.
+ * The request (written by ml5_dcgan_tools.web.browser_check) names the npm project folder, the
+ * Chromium executable and the result file, and lists the pages: each page's URL (served over
+ * the bundle folder, so the page's "manifest.json" is the bundle's), whether its own sketch
+ * must come up first (body[data-state] leaves "loading"), an optional screenshot path, and the
+ * loads to do in it: a loader ("ml5.DCGAN", ml5's own in 0.12.2 or ml5-dcgan.js's in 1.x, or
+ * "ml5DCGAN", the ml5-dcgan.js function), a manifest URL and the latents to draw. The RGBA bytes
+ * come back base64-encoded, or the one-line error; Python compares them. The result goes to a
+ * file so that nothing Chromium prints can corrupt it.
  *
  * A published manifest names its model by the absolute URL it will have once hosted
  * (model_prefix): requests below that URL are answered from the bundle folder, so the check
@@ -19,127 +21,139 @@
 const fs = require('fs');
 const path = require('path');
 const { createRequire } = require('module');
-
-function oneLine(error) {
-  const text = error && error.message !== undefined ? error.message : String(error);
-  return text.split('\n').map((line) => line.trim()).filter(Boolean)[0] || 'no message';
-}
+const { fromFolder, oneLine } = require('./chromium.js');
 
 function secondsSince(start) {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** In the page: load the bundle with ml5 and generate one image per latent. */
-async function generateInPage(latents) {
+/** In the page: what runs there, and each load's images (or its error). */
+async function loadInPage(loads) {
+  const tf = window.ml5 ? ml5.tf : window.tf;
   const info = {
-    ml5: window.ml5 && ml5.version,
-    tfjs: window.ml5 && ml5.tf.version.tfjs,
+    ml5: window.ml5 ? ml5.version : null,
+    tfjs: tf ? tf.version.tfjs : null,
     webgl_renderer: null,
     backend: null,
-    images: [],
-    shapes: [],
-    failed_at: null,
-    error: null,
+    loads: [],
   };
   const gl = document.createElement('canvas').getContext('webgl');
   const debug = gl && gl.getExtension('WEBGL_debug_renderer_info');
   if (debug) info.webgl_renderer = gl.getParameter(debug.UNMASKED_RENDERER_WEBGL);
-  if (!window.ml5) {
-    return { ...info, failed_at: 'page', error: 'ml5 is not on the page' };
-  }
   const message = (error) => (error && error.message) || String(error);
-  let dcgan;
-  try {
-    dcgan = await ml5.DCGAN('manifest.json');
-  } catch (error) {
-    return { ...info, failed_at: 'load', error: message(error) };
-  }
-  info.backend = ml5.tf.getBackend();
-  for (const latent of latents) {
-    let result;
+  const ml5Major = window.ml5 ? parseInt(ml5.version, 10) : null;
+  for (const { loader, manifest, latents } of loads) {
+    const done = { loader, manifest, images: [], sizes: [], image_type: null, failed_at: null,
+      error: null };
+    info.loads.push(done);
+    let gan;
     try {
-      result = await dcgan.generate(undefined, Array.from(latent));
+      if (loader === 'ml5DCGAN') {
+        gan = await ml5DCGAN(manifest);
+      } else {
+        gan = await ml5.DCGAN(manifest); // 0.12.2: a Promise; ml5-dcgan.js: the object
+        if (gan.ready) await gan.ready;
+      }
     } catch (error) {
-      return { ...info, failed_at: 'generate', error: message(error) };
+      Object.assign(done, { failed_at: 'load', error: message(error) });
+      continue;
     }
-    let binary = '';
-    for (let i = 0; i < result.raw.length; i += 1) binary += String.fromCharCode(result.raw[i]);
-    info.images.push(btoa(binary));
-    info.shapes.push([result.image ? result.image.height : null,
-      result.image ? result.image.width : null]);
+    for (const latent of latents) {
+      let result;
+      try {
+        if (loader === 'ml5.DCGAN' && ml5Major === 0) {
+          result = await gan.generate(undefined, Array.from(latent)); // ml5 needs an Array
+        } else {
+          result = await gan.generate(Float32Array.from(latent));
+        }
+      } catch (error) {
+        Object.assign(done, { failed_at: 'generate', error: message(error) });
+        break;
+      }
+      let binary = '';
+      for (let i = 0; i < result.raw.length; i += 1) binary += String.fromCharCode(result.raw[i]);
+      done.images.push(btoa(binary));
+      done.sizes.push(result.image ? [result.image.height, result.image.width] : null);
+      done.image_type = result.image ? result.image.constructor.name : null;
+    }
+    if (gan.dispose) gan.dispose();
   }
+  if (tf) info.backend = tf.getBackend();
   return info;
 }
 
-/** Answers a request below the model's absolute URL with the bundle's file of that name. */
-function serveFromBundle(route, request) {
-  const relative = decodeURIComponent(route.request().url().slice(request.model_prefix.length)
-    .split(/[?#]/)[0]);
-  const file = path.resolve(request.bundle_dir, relative);
-  if (!file.startsWith(request.bundle_dir + path.sep) || !fs.existsSync(file)) {
-    return route.fulfill({ status: 404, body: 'not in the bundle folder' });
+/** Opens one page, waits for its sketch, does its loads; failures land in `outcome`. */
+async function checkPage(browser, request, spec) {
+  const outcome = {
+    name: spec.name, ml5: null, tfjs: null, backend: null, webgl_renderer: null, page: null,
+    loads: [], failed_at: null, error: null, screenshot_error: null, page_errors: [],
+    console_errors: [], seconds: { page: null, generate: null },
+  };
+  const page = await browser.newPage({ viewport: { width: 600, height: 300 } }); // grows
+  page.setDefaultTimeout(request.timeout_ms);
+  page.on('pageerror', (error) => outcome.page_errors.push(oneLine(error)));
+  page.on('console', (entry) => {
+    if (entry.type() === 'error') outcome.console_errors.push(oneLine(entry.text()));
+  });
+  let stage = 'page';
+  let start = process.hrtime.bigint();
+  try {
+    if (request.model_prefix) {
+      await page.route((url) => url.href.startsWith(request.model_prefix),
+        (route) => fromFolder(route, request.model_prefix, request.bundle_dir));
+    }
+    await page.goto(spec.url);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading');
+    outcome.page = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      status: (document.getElementById('status') || {}).textContent || '',
+    }));
+    outcome.seconds.page = secondsSince(start);
+    stage = 'generate';
+    start = process.hrtime.bigint();
+    Object.assign(outcome, await page.evaluate(loadInPage, spec.loads));
+    outcome.seconds.generate = secondsSince(start);
+  } catch (error) {
+    outcome.failed_at = stage;
+    outcome.error = oneLine(error);
+  } finally {
+    if (spec.screenshot) {
+      await page.screenshot({ path: spec.screenshot, fullPage: true }).catch((error) => {
+        outcome.screenshot_error = oneLine(error);
+      });
+    }
+    await page.close();
   }
-  return route.fulfill({ path: file, headers: { 'Access-Control-Allow-Origin': '*' } });
+  return outcome;
 }
 
 async function check(request, result) {
   const runtimeRequire = createRequire(path.join(request.runtime_dir, 'package.json'));
   const { chromium } = runtimeRequire('playwright-core');
-  let stage = 'launch';
-  let browser = null;
-  let page = null;
-  let start = process.hrtime.bigint();
+  const start = process.hrtime.bigint();
+  let browser;
   try {
     browser = await chromium.launch({
       executablePath: request.chromium, args: request.chromium_args, timeout: request.timeout_ms,
     });
+  } catch (error) {
+    result.launch_error = oneLine(error);
+    return;
+  }
+  try {
     result.chromium = browser.version();
     result.seconds.launch = secondsSince(start);
-    page = await browser.newPage({ viewport: { width: 600, height: 300 } }); // grows to the page
-    page.setDefaultTimeout(request.timeout_ms);
-    page.on('pageerror', (error) => result.page_errors.push(oneLine(error)));
-    page.on('console', (entry) => {
-      if (entry.type() === 'error') result.console_errors.push(oneLine(entry.text()));
-    });
-    if (request.model_prefix) {
-      await page.route((url) => url.href.startsWith(request.model_prefix),
-        (route) => serveFromBundle(route, request));
+    for (const spec of request.pages) {
+      result.pages.push(await checkPage(browser, request, spec));
     }
-
-    stage = 'page';
-    start = process.hrtime.bigint();
-    await page.goto(request.page_url);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading');
-    result.page = await page.evaluate(() => ({
-      state: document.body.dataset.state,
-      status: document.getElementById('status').textContent,
-    }));
-    result.seconds.page = secondsSince(start);
-
-    stage = 'generate';
-    start = process.hrtime.bigint();
-    Object.assign(result, await page.evaluate(generateInPage, request.latents));
-    result.seconds.generate = secondsSince(start);
-  } catch (error) {
-    result.failed_at = stage;
-    result.error = oneLine(error);
   } finally {
-    if (page && request.screenshot) {
-      await page.screenshot({ path: request.screenshot, fullPage: true }).catch((error) => {
-        result.screenshot_error = oneLine(error);
-      });
-    }
-    if (browser) await browser.close();
+    await browser.close();
   }
 }
 
 async function main() {
   const request = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const result = {
-    chromium: null, ml5: null, tfjs: null, backend: null, webgl_renderer: null,
-    page: null, images: [], shapes: [], failed_at: null, error: null, screenshot_error: null,
-    page_errors: [], console_errors: [], seconds: { launch: null, page: null, generate: null },
-  };
+  const result = { chromium: null, launch_error: null, pages: [], seconds: { launch: null } };
   await check(request, result);
   fs.writeFileSync(`${request.result}.part`, JSON.stringify(result));
   fs.renameSync(`${request.result}.part`, request.result);

@@ -1,9 +1,11 @@
-"""Writes a p5.js + ml5.js 0.12.2 page that shows what a bundle generates.
+"""Writes a p5.js + ml5.js page that shows what a bundle generates, for today's ml5 or 0.12.2.
 
 ``index.html`` loads p5 and ml5 (from a CDN, or copies from the pinned npm packages with
-``offline``) and ``sketch.js``, which knows only the manifest's URL relative to the page. The
-library versions are the ones pinned in the runtime's package.json, so the page runs exactly
-the ml5 that ``ml5-dcgan browser-check`` proves the bundle in.
+``offline``) and ``sketch.js``, which knows only the manifest's URL relative to the page. Two
+flavors: ``"1"`` (the default) is p5.js 2.x + ml5.js 1.x, which has no DCGAN of its own, plus
+ml5-dcgan.js (written next to the page) that loads the bundle; ``"0.12"`` is p5.js 1.x + ml5.js
+0.12.2 and its built-in ``ml5.DCGAN``. The library versions are the ones pinned in the runtime's
+package.json, so the page runs exactly what ``ml5-dcgan browser-check`` proves the bundle in.
 """
 
 from __future__ import annotations
@@ -18,16 +20,49 @@ from pathlib import Path
 from ..errors import UsageError, UserError
 from ..files import write_atomically
 from ..runtime.install import PROJECT_DIR, ensure_runtime
+from .loader import LOADER, loader_bytes
 
 MANIFEST = "manifest.json"
 PAGE = "index.html"
 SKETCH = "sketch.js"
 MANIFEST_PLACEHOLDER = "__MANIFEST_URL__"
-LIBRARIES = {  # npm package -> its browser build inside the package
-    "p5": "lib/p5.min.js",
-    "ml5": "dist/ml5.min.js",
-}
 CDN = "https://cdn.jsdelivr.net/npm/{package}@{version}/{path}"
+
+
+@dataclass(frozen=True)
+class Library:
+    """A browser build inside one of the runtime's pinned npm packages."""
+
+    alias: str  # its key in package.json's dependencies: the folder in node_modules
+    path: str  # the browser build inside the package
+
+    @property
+    def file_name(self) -> str:
+        return Path(self.path).name
+
+    def cdn_url(self) -> str:
+        package, version = pinned_package(self.alias)
+        return CDN.format(package=package, version=version, path=self.path)
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """What one kind of page loads, and the sketch template it runs."""
+
+    libraries: tuple[Library, ...]
+    template: str | None  # sketch template in this folder; None: a page without a sketch
+    loader: bool  # whether the page loads ml5-dcgan.js
+
+
+P5_1 = Library("p5", "lib/p5.min.js")
+P5_2 = Library("p5-2", "lib/p5.min.js")
+ML5_0_12 = Library("ml5", "dist/ml5.min.js")
+ML5_1 = Library("ml5-1.4.0", "dist/ml5.min.js")
+FLAVORS = {
+    "1": Flavor((P5_2, ML5_1), "sketch-ml5-1.js", loader=True),
+    "0.12": Flavor((P5_1, ML5_0_12), "sketch.js", loader=False),
+}
+DEFAULT_FLAVOR = "1"
 
 PAGE_HTML = """<!DOCTYPE html>
 <html lang="en">
@@ -67,47 +102,58 @@ class SketchPage:
     page_path: str  # the page's URL path below serve_root ("" when it is the root)
 
 
-def pinned_version(package: str) -> str:
-    """The exact version of ``package`` pinned in the runtime's package.json."""
+def pinned_package(alias: str) -> tuple[str, str]:
+    """The npm package and exact version pinned under ``alias`` in the runtime's package.json
+    (``"ml5-1.4.0": "npm:ml5@1.4.0"`` is package ml5, version 1.4.0)."""
     manifest = json.loads((PROJECT_DIR / "package.json").read_text(encoding="utf-8"))
-    return manifest["dependencies"][package]
+    spec = manifest["dependencies"][alias]
+    if spec.startswith("npm:"):
+        package, _, version = spec.removeprefix("npm:").rpartition("@")
+        return package, version
+    return alias, spec
 
 
-def library_sources(offline: bool) -> dict[str, str]:
-    """``src`` of each library's script tag: a CDN URL, or the local copy's file name."""
-    return {package: Path(path).name if offline else
-            CDN.format(package=package, version=pinned_version(package), path=path)
-            for package, path in LIBRARIES.items()}
+def script_sources(flavor: Flavor, offline: bool) -> list[str]:
+    """``src`` of each script tag before the sketch: CDN URLs or local copies, then the loader."""
+    sources = [library.file_name if offline else library.cdn_url()
+               for library in flavor.libraries]
+    return sources + ([LOADER] if flavor.loader else [])
 
 
-def render_page(offline: bool) -> str:
+def render_page(flavor: Flavor, offline: bool) -> str:
     scripts = "\n".join(f'  <script src="{html.escape(src)}"></script>'
-                        for src in library_sources(offline).values())
-    return PAGE_HTML.format(scripts=scripts)
+                        for src in script_sources(flavor, offline))
+    page = PAGE_HTML.format(scripts=scripts)
+    if flavor.template is None:  # nothing to wait for: the page is ready as it is
+        page = page.replace(f'  <script src="{SKETCH}"></script>\n', "").replace(
+            'data-state="loading"', 'data-state="ready"')
+    return page
 
 
-def render_sketch(manifest_url: str) -> str:
-    template = files(__package__).joinpath(SKETCH).read_text(encoding="utf-8")
+def render_sketch(manifest_url: str, flavor: Flavor = FLAVORS[DEFAULT_FLAVOR]) -> str:
+    template = files(__package__).joinpath(flavor.template).read_text(encoding="utf-8")
     if MANIFEST_PLACEHOLDER not in template:
-        raise RuntimeError(f"{SKETCH} template lost its {MANIFEST_PLACEHOLDER} placeholder")
+        raise RuntimeError(f"{flavor.template} lost its {MANIFEST_PLACEHOLDER} placeholder")
     return template.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest_url))
 
 
-def write_page(folder: Path, manifest_url: str, *, offline: bool = False,
-               force: bool = False) -> list[str]:
-    """Write index.html and sketch.js (and with ``offline`` ml5 and p5) into ``folder``.
+def write_page(folder: Path, manifest_url: str, *, flavor: Flavor = FLAVORS[DEFAULT_FLAVOR],
+               offline: bool = False, force: bool = False) -> list[str]:
+    """Write index.html, sketch.js and ml5-dcgan.js (as ``flavor`` needs; with ``offline`` also
+    the libraries) into ``folder``.
 
     Refuses, before writing anything, to replace a file whose content differs unless ``force``:
     the user may have edited sketch.js. Returns the file names.
     """
-    contents: dict[str, bytes] = {
-        PAGE: render_page(offline).encode(),
-        SKETCH: render_sketch(manifest_url).encode(),
-    }
+    contents: dict[str, bytes] = {PAGE: render_page(flavor, offline).encode()}
+    if flavor.template is not None:
+        contents[SKETCH] = render_sketch(manifest_url, flavor).encode()
+    if flavor.loader:
+        contents[LOADER] = loader_bytes()
     if offline:
-        runtime = ensure_runtime()
-        for package, path in LIBRARIES.items():
-            contents[Path(path).name] = (runtime / "node_modules" / package / path).read_bytes()
+        modules = ensure_runtime() / "node_modules"
+        for library in flavor.libraries:
+            contents[library.file_name] = (modules / library.alias / library.path).read_bytes()
     if not force:
         for name, data in contents.items():
             existing = folder / name
@@ -121,9 +167,13 @@ def write_page(folder: Path, manifest_url: str, *, offline: bool = False,
 
 
 def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
-                 offline: bool = False, force: bool = False) -> SketchPage:
-    """Write the sketch page for the bundle in ``bundle_dir`` into ``out_dir`` (default: the
-    bundle folder itself, the layout that works when the folder is served as it is)."""
+                 ml5: str = DEFAULT_FLAVOR, offline: bool = False,
+                 force: bool = False) -> SketchPage:
+    """Write the sketch page for ml5 ``ml5`` ("1" or "0.12") for the bundle in ``bundle_dir``
+    into ``out_dir`` (default: the bundle folder itself, the layout that works when the folder
+    is served as it is)."""
+    if ml5 not in FLAVORS:
+        raise UsageError(f"unknown ml5 version {ml5!r}", fix=f"use one of {', '.join(FLAVORS)}")
     from ..manifest import validate_manifest
 
     bundle_dir = Path(bundle_dir)
@@ -139,7 +189,7 @@ def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
     bundle_real, folder_real = bundle_dir.resolve(), folder.resolve()
     serve_root = Path(os.path.commonpath([bundle_real, folder_real]))
     manifest_url = Path(os.path.relpath(bundle_real / MANIFEST, folder_real)).as_posix()
-    written = write_page(folder, manifest_url, offline=offline, force=force)
+    written = write_page(folder, manifest_url, flavor=FLAVORS[ml5], offline=offline, force=force)
     page_path = folder_real.relative_to(serve_root).as_posix()
     return SketchPage(folder=folder, files=written, manifest_url=manifest_url,
                       serve_root=serve_root, page_path="" if page_path == "." else page_path + "/")

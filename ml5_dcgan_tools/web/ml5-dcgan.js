@@ -1,0 +1,297 @@
+/*!
+ * ml5-dcgan.js: run a DCGAN bundle (manifest.json + TF.js layers model) in today's browsers.
+ * Written by ml5-dcgan-tools into every bundle it exports. MIT License. No dependencies, no build.
+ *
+ * ml5 1.x dropped ml5.DCGAN; this file brings it back for any bundle whose manifest.json names a
+ * TF.js generator ("model") and its latent size ("modelLatentDim"). It uses the TensorFlow.js
+ * already on the page, chosen when a model loads: ml5 1.x's ml5.tf, else plain TF.js >= 1.7
+ * (window.tf), else ml5 0.12.2's ml5.tf. Load it after ml5.js or tf.min.js:
+ *
+ *   <script src="https://cdn.jsdelivr.net/npm/ml5@1.4.0/dist/ml5.min.js"></script>
+ *   <script src="ml5-dcgan.js"></script>
+ *
+ *   const gan = await ml5DCGAN('models/faces/manifest.json'); // "model" is resolved against it
+ *   const { image, raw, width, height, latent } = await gan.generate(); // random latent
+ *   await gan.generate(latent);              // an Array or Float32Array of gan.latentDim numbers
+ *   gan.generate(latent, (error, result) => {});              // callback form
+ *   const between = gan.interpolate(latentA, latentB, 0.5);  // spherical interpolation
+ *   gan.latentDim; gan.size; gan.manifest; gan.dispose();
+ *
+ * With ml5 1.x on the page, ml5.DCGAN(manifestUrl, callback?) also exists, in ml5 1.x's style:
+ * it returns the object at once, gan.ready is a Promise of it, callback(gan, error) runs when
+ * ready. `image` is a p5.Image when p5 is on the page, else an ImageData; `raw` is the RGBA bytes.
+ * The pixels are exactly what ml5 0.12.2 drew: ((x + 1) / 2) * 255 rounded by tf.browser.toPixels
+ * (values are clipped to [-1, 1] first). Outputs may be channels first [1, C, H, W] (ml5's
+ * convention) or channels last [1, H, W, C], with C = 3, 4 or 1 (grayscale). Every failure
+ * rejects with an Error whose message is one line saying what is wrong, where, and what to do.
+ */
+(function (root, factory) {
+  if (typeof define === 'function' && define.amd) {
+    define([], () => factory(root));
+  } else if (typeof module === 'object' && module.exports) {
+    module.exports = factory(root);
+  } else {
+    root.ml5DCGAN = factory(root);
+    root.ml5DCGAN.addToMl5();
+  }
+}(typeof globalThis !== 'undefined' ? globalThis : self, (root) => {
+  'use strict';
+
+  const VERSION = '1.0.0';
+  const CHANNELS = [1, 3, 4];
+
+  function oneLine(error) {
+    const text = error && error.message !== undefined ? error.message : String(error);
+    return text.split('\n').map((line) => line.trim()).filter(Boolean)[0] || 'no message';
+  }
+
+  function majorVersion(version) {
+    return parseInt(String(version || '0'), 10) || 0;
+  }
+
+  /** The TensorFlow.js to run on: ml5 1.x's, else the page's tf, else ml5 0.12.2's. */
+  function pickTf() {
+    const { ml5, tf } = root;
+    if (ml5 && ml5.tf && majorVersion(ml5.version) >= 1) return ml5.tf;
+    if (tf && typeof tf.loadLayersModel === 'function') {
+      const [major, minor] = String(tf.version && tf.version.tfjs).split('.').map(Number);
+      if (major > 1 || (major === 1 && minor >= 7)) return tf;
+      throw new Error(`ml5-dcgan.js needs TensorFlow.js >= 1.7 but the page has ${tf.version.tfjs}; `
+        + 'load a newer @tensorflow/tfjs');
+    }
+    if (ml5 && ml5.tf && typeof ml5.tf.loadLayersModel === 'function') return ml5.tf;
+    throw new Error('ml5-dcgan.js found no TensorFlow.js on the page; load ml5.js (1.x or 0.12.2) '
+      + 'or @tensorflow/tfjs with a <script> tag before ml5-dcgan.js');
+  }
+
+  function pageUrl() {
+    const { document, location } = root;
+    return (document && document.baseURI) || (location && location.href) || undefined;
+  }
+
+  async function fetchManifest(href) {
+    let response;
+    try {
+      response = await root.fetch(href);
+    } catch (error) {
+      throw new Error(`could not fetch the manifest ${href} (${oneLine(error)}); serve the page `
+        + 'and the bundle over http(s), e.g. with `ml5-dcgan serve`, not from file://');
+    }
+    if (!response.ok) {
+      throw new Error(`the manifest ${href} answered HTTP ${response.status}`
+        + `${response.statusText ? ` ${response.statusText}` : ''}; check the URL of manifest.json`);
+    }
+    const text = await response.text();
+    let manifest;
+    try {
+      manifest = JSON.parse(text);
+    } catch (error) {
+      if (/^\s*</.test(text)) {
+        throw new Error(`the manifest ${href} is an HTML page, not JSON; the server sent a web page `
+          + 'instead of manifest.json: check the URL');
+      }
+      throw new Error(`the manifest ${href} is not valid JSON (${oneLine(error)})`);
+    }
+    const problem = manifestProblem(manifest);
+    if (problem) throw new Error(`the manifest ${href} ${problem}`);
+    return manifest;
+  }
+
+  function manifestProblem(manifest) {
+    if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest)) {
+      return 'is not a JSON object';
+    }
+    if (typeof manifest.model !== 'string' || !manifest.model) {
+      return 'has no "model" (the URL or path of model.json)';
+    }
+    if (!Number.isInteger(manifest.modelLatentDim) || manifest.modelLatentDim < 1) {
+      return 'has no whole-number "modelLatentDim" (the length of the latent vector)';
+    }
+    return null;
+  }
+
+  /** Where height, width and channels are in the output, or a one-line reason it is no image. */
+  function outputLayout(model, manifest) {
+    const shape = JSON.stringify;
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      return { problem: `has ${model.inputs.length} inputs and ${model.outputs.length} outputs` };
+    }
+    const input = model.inputs[0].shape;
+    if (input.length !== 2) {
+      return { problem: `takes input ${shape(input)}, not a latent vector [null, N]` };
+    }
+    const out = model.outputs[0].shape;
+    const first = out.length === 4 && CHANNELS.includes(out[1]) && out[2] > 0 && out[3] > 0;
+    const last = out.length === 4 && CHANNELS.includes(out[3]) && out[1] > 0 && out[2] > 0;
+    if (!first && !last) {
+      return { problem: `outputs ${shape(out)}, not an image [null, 3, H, W] or [null, H, W, 3]` };
+    }
+    // Both readings fit only when the second and the last axis are both 1, 3 or 4 (a tiny
+    // image): prefer ml5's channels first unless the manifest's modelSize says otherwise.
+    const channelsFirst = first && !(last && out[1] === manifest.modelSize
+      && out[2] === manifest.modelSize);
+    const [channels, height, width] = channelsFirst ? out.slice(1) : [out[3], out[1], out[2]];
+    return { latentDim: input[1], channelsFirst, channels, height, width };
+  }
+
+  function toLatent(values, latentDim, what) {
+    const ok = Array.isArray(values) || ArrayBuffer.isView(values);
+    if (!ok || values.length !== latentDim) {
+      const got = ok ? `${values.length} numbers` : typeof values;
+      throw new Error(`${what}: the latent must be an Array or Float32Array of ${latentDim} `
+        + `numbers (the manifest's modelLatentDim), got ${got}`);
+    }
+    const latent = Float32Array.from(values);
+    if (!latent.every(Number.isFinite)) {
+      throw new Error(`${what}: the latent holds a value that is not a finite number`);
+    }
+    return latent;
+  }
+
+  function makeImage(raw, width, height) {
+    const { p5 } = root;
+    if (p5 && typeof p5.Image === 'function') {
+      const image = new p5.Image(width, height);
+      image.loadPixels();
+      image.pixels.set(raw);
+      image.updatePixels();
+      return image;
+    }
+    return new root.ImageData(new Uint8ClampedArray(raw), width, height);
+  }
+
+  /** A DCGAN generator loaded from a manifest; `ready` resolves to it once usable. */
+  class DCGAN {
+    constructor(manifestUrl) {
+      this.manifest = null;
+      this.latentDim = null;
+      this.size = null;
+      this.model = null;
+      this.tf = null;
+      this.disposed = false;
+      this.ready = this.load(manifestUrl);
+    }
+
+    async load(manifestUrl) {
+      if (typeof manifestUrl !== 'string' && !(manifestUrl instanceof URL)) {
+        throw new Error('ml5DCGAN(manifestUrl): give the URL of a manifest.json, e.g. '
+          + "ml5DCGAN('manifest.json')");
+      }
+      const tf = pickTf();
+      if (typeof tf.ready === 'function') await tf.ready();
+      const href = new URL(String(manifestUrl), pageUrl()).href;
+      const manifest = await fetchManifest(href);
+      const modelHref = new URL(manifest.model, href).href;
+      let model;
+      try {
+        model = await tf.loadLayersModel(modelHref);
+      } catch (error) {
+        throw new Error(`could not load the model ${modelHref} named by ${href}: `
+          + `${oneLine(error)}`);
+      }
+      const layout = outputLayout(model, manifest);
+      if (layout.problem) {
+        model.dispose();
+        throw new Error(`${modelHref} is not a DCGAN generator: it ${layout.problem}`);
+      }
+      if (layout.latentDim !== manifest.modelLatentDim) {
+        model.dispose();
+        throw new Error(`the manifest ${href} says modelLatentDim ${manifest.modelLatentDim} but `
+          + `the model takes latent vectors of ${layout.latentDim} numbers; fix the manifest`);
+      }
+      if (manifest.modelSize !== undefined && manifest.modelSize !== layout.height) {
+        root.console.warn(`ml5-dcgan.js: ${href} says modelSize ${manifest.modelSize} but the `
+          + `model draws ${layout.height}x${layout.width} images`);
+      }
+      Object.assign(this, {
+        tf, model, manifest, layout, latentDim: layout.latentDim, size: layout.height,
+      });
+      return this;
+    }
+
+    /** Draws one image; with a callback, also calls callback(error, result). */
+    generate(latent, callback) {
+      if (typeof latent === 'function') [latent, callback] = [undefined, latent];
+      const result = this.draw(latent);
+      if (typeof callback !== 'function') return result;
+      return result.then((value) => {
+        callback(null, value);
+        return value;
+      }, (error) => callback(error));
+    }
+
+    async draw(given) {
+      await this.ready;
+      if (this.disposed) throw new Error('generate(): this DCGAN was disposed; load it again');
+      const { tf, model, layout, latentDim } = this;
+      let latent;
+      if (given === undefined || given === null) {
+        const noise = tf.randomNormal([1, latentDim]); // as ml5 0.12.2 samples
+        latent = await noise.data();
+        noise.dispose();
+      } else {
+        latent = toLatent(given, latentDim, 'generate()');
+      }
+      const { channels, height, width } = layout;
+      const scaled = tf.tidy(() => {
+        let image = model.predict(tf.tensor2d(latent, [1, latentDim]));
+        if (layout.channelsFirst) {
+          image = image.reshape([channels, height, width]).transpose([1, 2, 0]);
+        } else {
+          image = image.reshape([height, width, channels]);
+        }
+        return image.div(tf.scalar(2)).add(tf.scalar(0.5)).clipByValue(0, 1);
+      });
+      let raw;
+      try {
+        raw = await tf.browser.toPixels(scaled);
+      } finally {
+        scaled.dispose();
+      }
+      return { raw, width, height, latent: Array.from(latent), image: makeImage(raw, width, height) };
+    }
+
+    /** The latent a fraction t of the way from a to b along the great circle (slerp). */
+    interpolate(a, b, t) {
+      const dim = this.latentDim || (a && a.length);
+      const from = toLatent(a, dim, 'interpolate()');
+      const to = toLatent(b, dim, 'interpolate()');
+      const dot = from.reduce((sum, value, i) => sum + value * to[i], 0);
+      const norms = Math.hypot(...from) * Math.hypot(...to);
+      const omega = Math.acos(Math.min(1, Math.max(-1, norms ? dot / norms : 1)));
+      if (omega < 1e-6) return Array.from(from, (value, i) => value + t * (to[i] - value));
+      const wa = Math.sin((1 - t) * omega) / Math.sin(omega);
+      const wb = Math.sin(t * omega) / Math.sin(omega);
+      return Array.from(from, (value, i) => wa * value + wb * to[i]);
+    }
+
+    dispose() {
+      if (this.model) this.model.dispose();
+      this.model = null;
+      this.disposed = true;
+    }
+  }
+
+  /** Loads the DCGAN whose manifest.json is at `manifestUrl`: a Promise of the ready object. */
+  function ml5DCGAN(manifestUrl) {
+    return new DCGAN(manifestUrl).ready;
+  }
+
+  /** ml5 1.x's style: returns the object now; `ready` and callback(gan, error) when loaded. */
+  function ml5Style(manifestUrl, callback) {
+    const gan = new DCGAN(manifestUrl);
+    if (typeof callback === 'function') {
+      gan.ready.then((ready) => callback(ready), (error) => callback(undefined, error));
+    }
+    return gan;
+  }
+
+  /** Adds ml5.DCGAN to ml5 1.x (which has none); leaves ml5 0.12.2's own DCGAN alone. */
+  ml5DCGAN.addToMl5 = function addToMl5() {
+    const { ml5 } = root;
+    if (ml5 && majorVersion(ml5.version) >= 1 && !ml5.DCGAN) ml5.DCGAN = ml5Style;
+  };
+  ml5DCGAN.DCGAN = DCGAN;
+  ml5DCGAN.version = VERSION;
+  return ml5DCGAN;
+}));
