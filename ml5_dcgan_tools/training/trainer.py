@@ -66,7 +66,8 @@ def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> Trai
 
 
 def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> TrainResult:
-    images = load_images(config.data, config.size, background=config.background)
+    images = load_images(config.data, config.size, background=config.background,
+                         progress=not quiet)
     if len(images.images) < config.batch_size:
         raise UserError(f"{len(images.images)} images are fewer than one batch of "
                         f"{config.batch_size}", where=config.data,
