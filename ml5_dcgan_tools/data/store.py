@@ -8,10 +8,12 @@ pixels, as reclaimable file pages, not as the process's own memory. Per key (see
                   never read
     KEY.partial/  a decode under way: pixels.u8 + progress.json, the commit record
 
-A decode commits about once a second: the pixels decoded so far are synced to disk, then
+Each image is written to pixels.u8 as it is decoded (nothing accumulates in memory), and the
+decode commits about once a second: the pixels written so far are synced to disk, then
 progress.json (inputs done, images written, skipped files) is replaced atomically. Killed at any
 moment, the next run truncates pixels.u8 to the last commit and carries on from there, so no
-committed input is decoded twice and nothing half-written is ever read. Finishing truncates the
+committed input is decoded twice and nothing half-written is ever read; Ctrl-C commits first, so
+nothing finished is lost. Finishing truncates the
 file, renames it to KEY.u8 and then renames its metadata to KEY.json.
 """
 
@@ -23,6 +25,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -95,21 +98,25 @@ class _Decode:
         self.partial.mkdir(parents=True, exist_ok=True)
         with self.pixels_path.open("r+b" if self.pixels_path.exists() else "w+b") as pixels:
             pixels.truncate(count * self.slot)  # drop whatever was written after the last commit
-            pending: list[bytes] = []
             last_commit = time.monotonic()
             if progress:
                 progress(done, inputs)
-            for result in produce(done) if done < inputs else ():
-                if isinstance(result, tuple):
-                    skipped.append(list(result))
-                else:
-                    pending.append(np.ascontiguousarray(result, np.uint8).tobytes())
-                done += 1
-                if progress:
-                    progress(done, inputs)
-                if time.monotonic() - last_commit >= COMMIT_SECONDS or done == inputs:
-                    count = self._commit(pixels, pending, done, count, skipped, inputs)
-                    pending, last_commit = [], time.monotonic()
+            try:
+                for result in produce(done) if done < inputs else ():
+                    if isinstance(result, tuple):
+                        skipped.append(list(result))
+                    else:
+                        image = np.ascontiguousarray(result, np.uint8)
+                        os.pwrite(pixels.fileno(), image.data, count * self.slot)
+                        count += 1
+                    done += 1
+                    if progress:
+                        progress(done, inputs)
+                    if time.monotonic() - last_commit >= COMMIT_SECONDS:
+                        self._commit(pixels, done, count, skipped, inputs)
+                        last_commit = time.monotonic()
+            finally:  # also on Ctrl-C: keep what was decoded
+                self._commit(pixels, done, count, skipped, inputs)
             if done < inputs:
                 raise OSError(f"the decoder stopped after {done} of {inputs} inputs")
             pixels.truncate(count * self.slot)
@@ -133,13 +140,9 @@ class _Decode:
             return 0, 0, []
         return done, count, list(skipped)
 
-    def _commit(self, pixels, pending: list[bytes], done: int, count: int, skipped: list,
-                inputs: int) -> int:
-        """Sync the new pixels, then record them as done; returns the image count."""
-        if pending:
-            os.pwrite(pixels.fileno(), b"".join(pending), count * self.slot)
-            count += len(pending)
+    def _commit(self, pixels: BinaryIO, done: int, count: int, skipped: list,
+                inputs: int) -> None:
+        """Sync the pixels written so far, then record them as done."""
         os.fsync(pixels.fileno())
         write_atomically(self.record, json.dumps(
             {"inputs": inputs, "done": done, "count": count, "skipped": skipped}))
-        return count
