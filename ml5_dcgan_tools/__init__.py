@@ -19,6 +19,8 @@ _PUBLIC = {
     "train": "ml5_dcgan_tools.training",
     "resume": "ml5_dcgan_tools.training",
     "validate_manifest": "ml5_dcgan_tools.manifest",
+    "validate_manifests": "ml5_dcgan_tools.manifest_batch",
+    "load_generator": "ml5_dcgan_tools.generator_source",
     "create_manifest": "ml5_dcgan_tools.manifest",
     "export_bundle": "ml5_dcgan_tools.export",
     "validate_bundle": "ml5_dcgan_tools.validation",

@@ -1,7 +1,7 @@
 """The ml5 DCGAN manifest.json: validate one (schema plus what ml5 trips on) or create one.
 
 The schema (``schemas/manifest.schema.json``) says what a manifest must contain; the checks
-here add what ml5 0.12.2 gets wrong silently or late (see ``ml5-contract.md``): relative model
+here add what ml5 0.12.2 gets wrong silently or late (see ``docs/ml5-contract.md``): relative model
 paths resolved against the page, http URLs blocked on https pages, sizes no DCGAN has.
 """
 
@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from .contract import ML5_CHANNELS, image_layout
 from .errors import UsageError, UserError
 from .findings import Finding, Report
 from .jsonio import load_schema, preview, printable, read_json
@@ -103,7 +104,7 @@ def manifest_fields_from_model(model: TfjsModel) -> dict[str, int]:
     if len(input_shape) != 2 or input_shape[1] is None:
         raise UserError(f"the model's input is {format_shape(input_shape)}, ml5 feeds a latent "
                         "vector [null, modelLatentDim]", fix="give the generator a rank-2 input")
-    if len(output_shape) != 4 or output_shape[1] not in (3, 4):
+    if image_layout(output_shape) != "first" or output_shape[1] not in ML5_CHANNELS:
         raise UserError(
             f"the model's output is {format_shape(output_shape)}, ml5 draws a channels-first "
             "image [null, 3, H, W]",

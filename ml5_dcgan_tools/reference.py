@@ -8,21 +8,31 @@ little-endian float32 file with the outputs, as ml5 sees them (channels first).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .jsonio import read_json
+
 REFERENCE_FILE = "reference.json"
 OUTPUTS_FILE = "reference-outputs.bin"
 FORMAT = "ml5-dcgan-tools/reference@1"
 MAX_REFERENCE_BYTES = 64 * 1024 * 1024
+REFERENCE_COUNT = 4
+"""Latents a bundle carries with their outputs: enough to catch a wrong weight or layout."""
+
+
+class ReferenceInvalid(ValueError):
+    """A reference file that cannot be used; the message says what is wrong with it."""
 
 
 @dataclass(frozen=True)
 class Reference:
     latents: np.ndarray  # [N, latent_dim] float32
     outputs: np.ndarray  # [N, C, H, W] float32
+    tolerance: float | None = None  # the exporter's stated max abs error, when recorded
 
 
 def reference_latents(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
@@ -47,23 +57,60 @@ def write_reference(folder: Path, reference: Reference, tolerance: float) -> lis
 def read_reference(path: Path) -> Reference:
     """Read a reference written by :func:`write_reference` (``path`` is its JSON file).
 
-    Raises ValueError with a readable message on anything malformed; sizes are checked before
-    anything is allocated, since the bundle may come from a stranger.
+    The bundle may come from a stranger: every malformed value raises :class:`ReferenceInvalid`
+    with a readable message (never a bare TypeError or IndexError), and sizes are checked
+    before anything is allocated.
     """
-    if path.stat().st_size > MAX_REFERENCE_BYTES:
-        raise ValueError(f"{path.name} is larger than {MAX_REFERENCE_BYTES} bytes")
-    document = json.loads(path.read_text(encoding="utf-8"))
+    result = read_json(path, max_bytes=MAX_REFERENCE_BYTES, what=path.name)
+    if not result.ok:
+        raise ReferenceInvalid(result.findings[0].message)
+    document = result.value
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValueError(f"{path.name} is not a {FORMAT} file")
-    latents = np.asarray(document["latents"], dtype=np.float32)
-    spec = document["outputs"]
-    shape = [int(n) for n in spec["shape"]]
+        raise ReferenceInvalid(f"{path.name} is not a {FORMAT} file")
+    latents = _latents(document.get("latents"), path.name)
+    spec = document.get("outputs")
+    if not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
+        raise ReferenceInvalid(f'{path.name}: "outputs" must be an object naming its "file"')
+    shape = spec.get("shape")
+    if (not isinstance(shape, list) or not shape or len(shape) > 8
+            or not all(_is_count(side) for side in shape)):
+        raise ReferenceInvalid(f'{path.name}: "outputs.shape" must be a list of whole numbers')
+    if shape[0] != latents.shape[0]:
+        raise ReferenceInvalid(f"{path.name}: {latents.shape[0]} latents but outputs shaped "
+                               f"{shape}")
     name = Path(spec["file"]).name  # never follow a path out of the bundle
     outputs_path = path.parent / name
     expected = 4 * int(np.prod(shape, dtype=np.int64))
-    if latents.ndim != 2 or not shape or shape[0] != latents.shape[0]:
-        raise ValueError(f"{path.name}: {latents.shape[0]} latents but outputs shaped {shape}")
-    if expected > MAX_REFERENCE_BYTES or outputs_path.stat().st_size != expected:
-        raise ValueError(f"{name} does not hold {shape} float32 values")
+    if expected > MAX_REFERENCE_BYTES or not outputs_path.is_file() \
+            or outputs_path.stat().st_size != expected:
+        raise ReferenceInvalid(f"{name} does not hold {shape} float32 values")
     outputs = np.frombuffer(outputs_path.read_bytes(), dtype="<f4").reshape(shape)
-    return Reference(latents, outputs.astype(np.float32))
+    return Reference(latents, outputs.astype(np.float32), _tolerance(document, path.name))
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
+
+
+def _latents(value: object, name: str) -> np.ndarray:
+    rows = value if isinstance(value, list) else None
+    if (not rows or not all(isinstance(row, list) and row for row in rows)
+            or len({len(row) for row in rows}) != 1
+            or not all(isinstance(x, int | float) and not isinstance(x, bool)
+                       for row in rows for x in row)):
+        raise ReferenceInvalid(f'{name}: "latents" must be a non-empty list of equally long '
+                               "lists of numbers")
+    latents = np.asarray(rows, dtype=np.float32)
+    if not np.isfinite(latents).all():
+        raise ReferenceInvalid(f'{name}: "latents" holds a value that is not finite')
+    return latents
+
+
+def _tolerance(document: dict, name: str) -> float | None:
+    tolerance = document.get("tolerance")
+    if tolerance is None:
+        return None
+    if (not isinstance(tolerance, int | float) or isinstance(tolerance, bool)
+            or not math.isfinite(tolerance) or tolerance < 0):
+        raise ReferenceInvalid(f'{name}: "tolerance" must be a number >= 0')
+    return float(tolerance)

@@ -24,6 +24,7 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
+from .contract import LAYER_CLASSES, require_layer_set
 from .errors import UserError
 from .jsonio import preview, read_json
 
@@ -53,7 +54,7 @@ class UnsupportedLayerError(ModelFormatError):
         super().__init__(
             f"layer {layer_name!r} is a {class_name}, not one of the generator layers that both "
             "ml5's TF.js 1.7.4 and TF.js 4 run",
-            fix="build the generator from " + ", ".join(sorted(_RULES)),
+            fix="build the generator from " + ", ".join(sorted(LAYER_CLASSES)),
         )
 
 
@@ -715,6 +716,7 @@ _RULES: dict[str, _LayerRule] = {
     "Add": _LayerRule(_add_shape, merges=True),
     "Concatenate": _LayerRule(_concatenate_shape, merges=True),
 }
+require_layer_set(_RULES, "tfjs_model._RULES")
 
 
 # --- small helpers ----------------------------------------------------------------------------

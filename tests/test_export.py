@@ -19,12 +19,13 @@ from generator_zoo import (
 )
 
 from ml5_dcgan_tools import export_bundle
+from ml5_dcgan_tools.contract import TFJS_VERSIONS
 from ml5_dcgan_tools.errors import UserError
 from ml5_dcgan_tools.export import layers_format
 from ml5_dcgan_tools.export.bundle import QUANTIZATION_BOUNDS
 from ml5_dcgan_tools.manifest import validate_manifest
 from ml5_dcgan_tools.reference import read_reference
-from ml5_dcgan_tools.runtime.tfjs import TFJS_VERSIONS, run_bundle
+from ml5_dcgan_tools.runtime.tfjs import run_bundle
 
 pytestmark = pytest.mark.slow
 
@@ -144,7 +145,7 @@ def test_small_shards_split_tensors_across_files(tmp_path):
     assert len(list((tmp_path / "b").glob("group1-shard*of*.bin"))) > 3
 
 
-# --- one regression test per row of the incompatibility table (shared/tfjs-layers-notes.md) ---
+# --- one regression test per row of the incompatibility table (docs/tfjs-layers-notes.md) ---
 
 def _exported(tmp_path: Path, model=None) -> Path:
     bundle = tmp_path / "bundle"

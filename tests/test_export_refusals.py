@@ -42,10 +42,18 @@ REFUSED = {
         interpolation="bilinear")), "interpolation 'bilinear' becomes 'nearest'"),
     "sigmoid-output": (lambda: keras.Sequential([
         keras.Input((LATENT,)), layers.Dense(4 * 4 * 3, activation="sigmoid"),
-        layers.Reshape((4, 4, 3))]), "bounded by sigmoid, not tanh"),
+        layers.Reshape((4, 4, 3))]), "bounded by sigmoid, not to [-1, 1]"),
     "linear-output": (lambda: keras.Sequential([
         keras.Input((LATENT,)), layers.Dense(4 * 4 * 3), layers.Reshape((4, 4, 3))]),
-        "not tanh"),
+        "not to [-1, 1] (tanh or softsign)"),
+    "nested-model": (lambda: keras.Sequential([
+        keras.Input((LATENT,)), keras.Sequential([layers.Dense(4 * 4 * 3)]),
+        layers.Reshape((4, 4, 3)), layers.Activation("tanh")]), "nested models are not supported"),
+    # Issue 9: this used to reach the verification gate and fail as "an exporter bug".
+    "channels-first-batchnorm": (lambda: keras.Sequential([
+        keras.Input((LATENT,)), layers.Dense(3 * 4 * 4), layers.Reshape((3, 4, 4)),
+        layers.BatchNormalization(axis=1), layers.Activation("tanh")]),
+        "BatchNormalization over axis 1 of a rank-4 tensor (channels first)"),
 }
 
 

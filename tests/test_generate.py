@@ -85,6 +85,20 @@ def test_unusable_sources_are_one_line_errors(tmp_path: Path, capsys) -> None:
     assert code == 2 and "--out must end in .gif" in output
 
 
+def test_generate_checks_a_keras_file_like_export_before_loading_it(tmp_path: Path,
+                                                                     capsys) -> None:
+    """One loading policy (issue 9): the whitelist is read before Keras deserializes anything,
+    so a Lambda's code never runs, whether the command is export or generate."""
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(4 * 4 * 3),
+                                  keras.layers.Lambda(lambda x: x * 2.0),
+                                  keras.layers.Reshape((4, 4, 3))])
+    generator.save(tmp_path / "lambda.keras")
+    code, output = _run("generate", str(tmp_path / "lambda.keras"), "--out",
+                        str(tmp_path / "x.png"), capsys=capsys)
+    assert code == 1 and "Lambda layers run arbitrary Python code" in output
+    assert not (tmp_path / "x.png").exists()
+
+
 def test_a_bundle_generates_the_same_images_as_the_keras_model_it_came_from(tmp_path: Path):
     from generator_zoo import dcgan
 

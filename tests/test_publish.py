@@ -17,22 +17,19 @@ from pathlib import Path
 
 import pytest
 from generator_zoo import dcgan
+from hosting import git, git_repo
 
 from ml5_dcgan_tools import __version__, export_bundle
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError, UserError
-from ml5_dcgan_tools.publish import publish_bundle
+from ml5_dcgan_tools.publish import ModelFacts, publish_bundle
 from ml5_dcgan_tools.publish.catalog import INDEX_FORMAT
 from ml5_dcgan_tools.publish.publisher import LOCK
 
 pytestmark = pytest.mark.slow
 
 BASE_URL = "https://raw.githubusercontent.com/someone/models/main"
-
-
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
+MIT = ModelFacts(license="MIT")
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -49,24 +46,18 @@ def bundle(tmp_path_factory):
 
 @pytest.fixture
 def repo(tmp_path):
-    folder = tmp_path / "models-repo"
-    folder.mkdir()
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "config", "user.name", "Test")
-    git(folder, "config", "user.email", "test@example.org")
-    (folder / "README.md").write_text("# my models\n")
-    git(folder, "add", "README.md")
-    git(folder, "commit", "-q", "-m", "start")
-    return folder
+    return git_repo(tmp_path / "models-repo")
 
 
 def test_lays_out_the_model_and_its_catalog(bundle, repo):
-    done = publish_bundle(bundle, repo, "shapes-16", base_url=BASE_URL + "/", commit=True)
+    done = publish_bundle(bundle, repo, "shapes-16", base_url=BASE_URL + "/", commit=True,
+                          facts=MIT)
     folder = repo / "models" / "dcgan" / "shapes-16"
     model = json.loads((folder / "model.json").read_text())
     shards = [path for group in model["weightsManifest"] for path in group["paths"]]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["manifest.json", "model.json", *shards])
+        ["manifest.json", "model.json", *shards, "reference.json", "reference-outputs.bin",
+         "README.md", "sample.png", "walk.gif"])
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["model"] == f"{BASE_URL}/models/dcgan/shapes-16/model.json"
     assert manifest["modelLatentDim"] == 16
@@ -97,7 +88,7 @@ def test_lays_out_the_model_and_its_catalog(bundle, repo):
 
 def test_without_base_url_the_model_stays_next_to_the_manifest(bundle, repo, capsys):
     with pytest.raises(SystemExit) as exited:
-        main(["publish", str(bundle), "--repo", str(repo), "--name", "local"])
+        main(["publish", str(bundle), "--repo", str(repo), "--name", "local", "--license", "MIT"])
     assert exited.value.code == 0
     assert "only a page in that folder loads it" in capsys.readouterr().out
     manifest = json.loads((repo / "models/dcgan/local/manifest.json").read_text())
@@ -107,7 +98,8 @@ def test_without_base_url_the_model_stays_next_to_the_manifest(bundle, repo, cap
 def test_two_concurrent_publishes_both_land(bundle, repo):
     processes = [subprocess.Popen(
         [sys.executable, "-m", "ml5_dcgan_tools", "publish", str(bundle), "--repo", str(repo),
-         "--name", name, "--commit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--name", name, "--commit", "--license", "MIT"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for name in ("first", "second")]
     for process in processes:
         _, err = process.communicate(timeout=600)
@@ -130,7 +122,7 @@ def test_a_publish_waits_for_the_catalog_lock(bundle, repo):
     with (models / LOCK).open("a") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         worker = threading.Thread(target=lambda: outcome.update(
-            done=publish_bundle(bundle, repo, "waiting", commit=True)))
+            done=publish_bundle(bundle, repo, "waiting", commit=True, facts=MIT)))
         worker.start()
         deadline = time.monotonic() + 120
         while not list(models.glob(".staging-waiting-*")) and time.monotonic() < deadline:
@@ -144,12 +136,13 @@ def test_a_publish_waits_for_the_catalog_lock(bundle, repo):
 
 
 def test_same_name_again_is_refused_without_force(bundle, repo):
-    publish_bundle(bundle, repo, "again", commit=True)
+    publish_bundle(bundle, repo, "again", commit=True, facts=MIT)
     before = snapshot(repo)
     with pytest.raises(UsageError, match=r"a model named 'again' is already published.*--force"):
-        publish_bundle(bundle, repo, "again", commit=True)
+        publish_bundle(bundle, repo, "again", commit=True, facts=MIT)
     assert snapshot(repo) == before
-    done = publish_bundle(bundle, repo, "again", commit=True, force=True, base_url=BASE_URL)
+    done = publish_bundle(bundle, repo, "again", commit=True, force=True, base_url=BASE_URL,
+                          facts=MIT)
     assert done.replaced and done.commit == git(repo, "rev-parse", "HEAD").strip()
     index = json.loads((repo / "models" / "dcgan" / "index.json").read_text())
     assert [entry["name"] for entry in index["models"]] == ["again"]
@@ -163,10 +156,11 @@ def test_a_failing_bundle_is_refused_and_the_repository_untouched(bundle, repo, 
     shard.write_bytes(shard.read_bytes()[:-4])
     before = snapshot(repo)
     with pytest.raises(UserError, match="the bundle fails validation"):
-        publish_bundle(broken, repo, "broken", commit=True)
+        publish_bundle(broken, repo, "broken", commit=True, facts=MIT)
     assert snapshot(repo) == before
     with pytest.raises(SystemExit) as exited:
-        main(["publish", str(broken), "--repo", str(repo), "--name", "broken"])
+        main(["publish", str(broken), "--repo", str(repo), "--name", "broken",
+              "--license", "MIT"])
     assert exited.value.code == 1
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("error: the bundle fails validation: ")

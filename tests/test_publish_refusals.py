@@ -6,9 +6,10 @@ import json
 
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
+from hosting import tiny_bundle
 
 from ml5_dcgan_tools.errors import UsageError, UserError
-from ml5_dcgan_tools.publish import hosted_url, publish_bundle
+from ml5_dcgan_tools.publish import ModelFacts, hosted_url, publish_bundle
 from ml5_dcgan_tools.publish.catalog import (
     INDEX_FORMAT,
     read_index,
@@ -80,10 +81,34 @@ def test_damaged_index_is_refused_not_replaced(tmp_path):
 def test_readme_cells_cannot_break_the_table():
     readme = render_readme({"format": INDEX_FORMAT,
                             "models": [entry("faces", "a | b\n<img src=x>")]})
-    row = readme.splitlines()[-1]
-    assert row.startswith("| [faces](faces/manifest.json) | a \\| b &lt;img src=x&gt; | 64x64 |")
-    assert "| 1,234,567 | 2,048 | `manifest.json` `" + "ab" * 32 + "` | 2026-01-02 |" in row
+    row = readme.splitlines()[-3]
+    assert row.startswith("| [faces](faces/) | a \\| b &lt;img src=x&gt; | 64x64 |")
+    assert "| 1,234,567 | 2,048 | manifest.json `" + "ab" * 32 + "` | 2026-01-02 |" in row
     assert row.count(" | ") == 8
+
+
+def test_readme_shows_markdown_images_and_links_as_text():
+    """Issue 9: a description must not put an image or a link on the hosting repository's page."""
+    readme = render_readme({"format": INDEX_FORMAT, "models": [
+        entry("faces", "![x](http://evil.example/t.png) [click](http://evil.example) *b* `c`")]})
+    row = readme.splitlines()[-3]
+    assert "![x](" not in row and "[click](" not in row
+    assert ("\\!\\[x\\](http://evil.example/t.png) \\[click\\](http://evil.example) \\*b\\* "
+            "\\`c\\`") in row
+
+
+@pytest.mark.parametrize(("license_id", "message"), [
+    (None, "the model has no licence.*--license"),
+    ("MIT license", "not an SPDX identifier"),
+    ("", "not an SPDX identifier"),
+])
+def test_a_licence_is_required_before_anything_is_written(tmp_path, license_id, message):
+    bundle = tiny_bundle(tmp_path / "bundle")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    with pytest.raises(UsageError, match=message):
+        publish_bundle(bundle, repo, "faces", facts=ModelFacts(license=license_id))
+    assert list(repo.iterdir()) == []
 
 
 def test_staging_refuses_a_weight_path_out_of_the_bundle(tmp_path):
@@ -96,5 +121,6 @@ def test_staging_refuses_a_weight_path_out_of_the_bundle(tmp_path):
     (bundle / "manifest.json").write_text(json.dumps({"model": "model.json"}))
     staging = tmp_path / "staging"
     staging.mkdir()
-    with pytest.raises(UsageError, match=r"weight file \"\.\./secret\.bin\" leaves the bundle folder"):
+    with pytest.raises(UsageError,
+                       match=r"weight file \"\.\./secret\.bin\" leaves the bundle folder"):
         stage_model(bundle, staging, None)

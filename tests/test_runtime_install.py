@@ -15,8 +15,9 @@ import numpy as np
 import pytest
 
 from ml5_dcgan_tools.cli import main
+from ml5_dcgan_tools.contract import TFJS_VERSIONS
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.runtime import TFJS_VERSIONS, compare_outputs, ensure_runtime, run_bundle
+from ml5_dcgan_tools.runtime import compare_outputs, ensure_runtime, run_bundle
 from ml5_dcgan_tools.runtime.install import (
     LOG_NAME,
     MARKER,

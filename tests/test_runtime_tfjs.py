@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
 
-from ml5_dcgan_tools.runtime import TFJS_VERSIONS, compare_outputs, ensure_runtime, run_bundle
+from ml5_dcgan_tools.contract import TFJS_VERSIONS
+from ml5_dcgan_tools.runtime import compare_outputs, ensure_runtime, run_bundle
 
 pytestmark = pytest.mark.slow
 TOLERANCE = 1e-5

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from ml5_dcgan_tools.contract import LAYER_CLASSES
 from ml5_dcgan_tools.errors import UserError
 from ml5_dcgan_tools.training import TrainConfig, resume, train
 from ml5_dcgan_tools.training.metrics import MetricsLog
@@ -21,8 +22,6 @@ from ml5_dcgan_tools.training.run_folder import RunFolder
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 
-EXPORTABLE = {"InputLayer", "Dense", "Reshape", "Conv2DTranspose", "Conv2D", "BatchNormalization",
-              "ReLU", "Activation", "LeakyReLU", "UpSampling2D"}
 
 
 @pytest.fixture(autouse=True)
@@ -59,12 +58,24 @@ def test_run_folder_holds_everything_a_person_and_the_exporter_need(tmp_path: Pa
     assert not [p for p in run.path.rglob(".*")]  # no temporary files left behind
     for path in (run.generator, run.generator_ema):
         generator = keras.models.load_model(path, safe_mode=True, compile=False)
-        assert {type(layer).__name__ for layer in generator.layers} <= EXPORTABLE
+        assert {type(layer).__name__ for layer in generator.layers} <= LAYER_CLASSES
         assert generator.output_shape == (None, 32, 32, 3)
         assert all(w.dtype == "float32" for w in generator.weights)
     live = keras.models.load_model(run.generator, compile=False).get_weights()
     average = keras.models.load_model(run.generator_ema, compile=False).get_weights()
     assert not np.allclose(live[0], average[0])
+
+
+def test_a_bundle_exported_from_a_run_says_how_it_was_trained(tmp_path: Path) -> None:
+    from ml5_dcgan_tools import export_bundle
+
+    train(tiny(epochs=1), tmp_path / "run", quiet=True)
+    export_bundle(tmp_path / "run", tmp_path / "bundle", verify=False)
+    facts = json.loads((tmp_path / "bundle" / "training.json").read_text())
+    assert facts["dataset"] == "shapes:128" and facts["images"] == 128
+    assert facts["steps"] == 4 and facts["size"] == 32 and facts["ema"] is True
+    assert facts["tool"].startswith("ml5-dcgan-tools ")
+    assert str(tmp_path) not in json.dumps(facts)  # no local path is published
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
@@ -138,3 +149,21 @@ def test_help_does_not_import_tensorflow(command: str) -> None:
                           timeout=60, check=True)
     assert "Usage: ml5-dcgan " + command in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_run_started_from_a_relative_folder_resumes_from_anywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library (not only the CLI) records DATA as an absolute path (issue 9)."""
+    folder = tmp_path / "project" / "photos"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for index in range(32):
+        Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(
+            folder / f"{index}.png")
+    monkeypatch.chdir(tmp_path / "project")
+    train(tiny(data="photos", epochs=1), tmp_path / "run", quiet=True)
+    saved = json.loads(RunFolder(tmp_path / "run").config.read_text())
+    assert saved["data"] == str(folder.resolve())
+    monkeypatch.chdir(tmp_path)
+    result = resume(tmp_path / "run", epochs=2, quiet=True)
+    assert result.step == result.total_steps == 2

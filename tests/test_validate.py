@@ -115,6 +115,14 @@ def test_face_bundle_is_read_from_a_bare_layer_list(reference_bundles: dict[str,
     assert statuses["contract"] == "warn"  # channels-first BatchNormalization, see numbers
 
 
+def test_a_float_model_size_is_compared_too(tmp_path: Path) -> None:
+    bundle = good_bundle(tmp_path / "bundle", modelSize=64.0)  # valid JSON Schema integer
+    report = validate_bundle(bundle, numbers=False)
+    assert checks(report, "fail") == ["manifest.size-mismatch"]
+    assert "modelSize is 64 but the model generates 4x4 images" in next(
+        f.message for f in report.findings if f.check == "manifest.size-mismatch")
+
+
 def test_geo_bundle_model_size_is_reported(reference_bundles: dict[str, Path]) -> None:
     report = validate_bundle(reference_bundles["geo"], numbers=False)
     assert checks(report, "fail") == ["manifest.size-mismatch"]

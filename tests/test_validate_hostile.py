@@ -111,10 +111,16 @@ def test_files_that_carry_code_are_warned_about(sandbox: dict[str, Path]) -> Non
         "safety.unexpected-file"]
 
 
-def test_a_sigmoid_or_non_square_output_is_a_warning(sandbox: dict[str, Path]) -> None:
+def test_the_output_bound_is_one_rule_tanh_and_softsign_pass_sigmoid_fails(
+        sandbox: dict[str, Path]) -> None:
     sigmoid = good_bundle(sandbox["corpus"] / "sigmoid", TinyGenerator(activation="sigmoid"))
-    assert checks_of(validate_bundle(sigmoid, numbers=False), "warn") == [
+    assert checks_of(validate_bundle(sigmoid, numbers=False), "fail") == [
         "contract.output-sigmoid"]
+    softsign = good_bundle(sandbox["corpus"] / "softsign", TinyGenerator(activation="softsign"))
+    assert validate_bundle(softsign, numbers=False).status() == "pass"
+
+
+def test_a_non_square_output_is_a_warning(sandbox: dict[str, Path]) -> None:
     wide = good_bundle(sandbox["corpus"] / "wide")
     edit_model(wide, lambda document: layers(document)[2]["config"].update(
         target_shape=[2, 8, 3]))

@@ -14,8 +14,9 @@ from hostile_bundles import CASES, build, good_bundle, with_generated_weights
 from test_manifest_cli import run
 from test_validate import assert_valid_report
 
+from ml5_dcgan_tools.contract import TFJS_VERSIONS
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.runtime import TFJS_VERSIONS, ensure_runtime
+from ml5_dcgan_tools.runtime import ensure_runtime
 from ml5_dcgan_tools.validation import validate_bundle
 
 pytestmark = pytest.mark.slow
@@ -90,6 +91,7 @@ def test_ml5_channels_first_bundles_are_rebuilt_and_run(reference_bundles, name,
     ("linear-output", {"numbers.out-of-range", "numbers.ml5-rejects"}, ML5),
     ("float16-for-ml5", {"numbers.tfjs-failed"}, ML5),
     ("channels-last-output", {"numbers.ml5-rejects"}, ML5),
+    ("channels-last-output", {"numbers.ml5-rejects"}, ("4.22.0",)),  # ml5 1.x, one rule
     ("one-channel-output", {"numbers.ml5-rejects"}, ML5),
 ])
 def test_broken_numbers_are_found(tmp_path: Path, case: str, expected: set[str],
@@ -123,12 +125,18 @@ def test_outputs_that_ignore_the_latent_fail(tmp_path: Path) -> None:
     assert checks(report, "fail") == ["numbers.constant-output"]
 
 
-def test_outputs_are_compared_with_the_reference(tmp_path: Path) -> None:
-    bundle = exported("dcgan16", tmp_path / "bundle")
+def exported_with_moved_reference(folder: Path, delta: float) -> Path:
+    """An exported bundle whose first reference output value is moved by ``delta``."""
+    bundle = exported("dcgan16", folder)
     outputs = bundle / "reference-outputs.bin"
     values = np.frombuffer(outputs.read_bytes(), "<f4").copy()
-    values[0] += 0.5
+    values[0] += delta
     outputs.write_bytes(values.tobytes())
+    return bundle
+
+
+def test_outputs_are_compared_with_the_reference(tmp_path: Path) -> None:
+    bundle = exported_with_moved_reference(tmp_path / "bundle", 0.5)
     report = validate_bundle(bundle, runtimes=())
     assert checks(report, "fail") == ["numbers.reference-mismatch"]
     assert "max abs error 0.5" in next(f.message for f in report.findings
@@ -149,6 +157,38 @@ def test_a_tampered_reference_file_is_reported(tmp_path: Path) -> None:
     (bundle / "reference.json").write_text(json.dumps(document))
     report = validate_bundle(bundle, runtimes=())
     assert checks(report, "fail") == ["numbers.reference-invalid"]
+
+
+def test_the_reference_tolerance_can_tighten_but_not_loosen(tmp_path: Path) -> None:
+    bundle = exported_with_moved_reference(tmp_path / "bundle", 5e-5)  # inside the default
+    document = json.loads((bundle / "reference.json").read_text())
+    (bundle / "reference.json").write_text(json.dumps({**document, "tolerance": 1e-5}))
+    tight = validate_bundle(bundle, runtimes=())
+    assert checks(tight, "fail") == ["numbers.reference-mismatch"]
+    assert tight.metrics["numbers"]["atol"] == pytest.approx(1e-5)
+    (bundle / "reference.json").write_text(json.dumps({**document, "tolerance": 0.5}))
+    loose = validate_bundle(bundle, runtimes=())
+    assert loose.status() == "pass" and "numbers.reference-tolerance" in checks(loose, "info")
+    assert loose.metrics["numbers"]["atol"] == pytest.approx(1e-4)
+    assert checks(validate_bundle(bundle, runtimes=(), atol=1e-6), "fail") == [
+        "numbers.reference-mismatch"]
+
+
+def test_a_tfjs_comparison_that_cannot_be_made_is_a_warning(
+        reference_bundles, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ml5_dcgan_tools.validation import keras_rebuild
+
+    real = keras_rebuild.python_outputs
+
+    def no_emulation(*args, tfjs_cpu: bool = False, **kwargs):
+        if tfjs_cpu:
+            raise keras_rebuild.RebuildError("emulation unavailable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(keras_rebuild, "python_outputs", no_emulation)
+    report = validate_bundle(reference_bundles["geo"], runtimes=ML5)
+    assert "numbers.tfjs-uncompared" in checks(report, "warn")
+    assert report.metrics["numbers"]["tfjs"]["1.7.4"]["max_abs_error"] is None
 
 
 def test_missing_node_is_a_warning_not_a_crash(tmp_path: Path,

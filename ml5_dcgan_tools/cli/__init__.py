@@ -14,6 +14,7 @@ import click
 from .. import __version__
 from ..errors import UserError
 from . import train as train_commands
+from .audit import audit_command
 from .browser import browser_check_command
 from .export import export_command
 from .manifest import manifest_group
@@ -22,6 +23,7 @@ from .quiet_tensorflow import quiet_tensorflow
 from .runtime import runtime_group
 from .serve import serve_command
 from .sketch import sketch_command
+from .unpublish import unpublish_command
 from .validate import validate_command
 
 EXIT_CODES_HELP = """
@@ -45,7 +47,8 @@ unreadable input, 130 interrupted.
         "  ml5-dcgan manifest validate submissions/\n"
         "  ml5-dcgan validate submission.zip\n"
         "  ml5-dcgan browser-check bundle             # real ml5 in headless Chromium\n"
-        "  ml5-dcgan publish bundle --repo ../models --name faces\n"
+        "  ml5-dcgan publish bundle --repo ../models --name faces --license CC-BY-4.0\n"
+        "  ml5-dcgan audit ../models                  # every hosted model still intact?\n"
         "\n" + EXIT_CODES_HELP
     ),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -66,6 +69,8 @@ cli.add_command(sketch_command)
 cli.add_command(serve_command)
 cli.add_command(browser_check_command)
 cli.add_command(publish_command)
+cli.add_command(unpublish_command)
+cli.add_command(audit_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from .. import __version__
-from ..errors import UsageError, UserError
+from ..errors import UsageError
 from ..findings import Report
 from ..jsonio import json_text, printable, write_json_atomic
-from ..manifest import (
-    MAX_MANIFEST_BYTES,
-    create_manifest,
-    manifest_fields_from_model,
-    validate_manifest,
-)
+from ..manifest import create_manifest, manifest_fields_from_model, validate_manifest
+from ..manifest_batch import Outcome, exit_code, summary, validate_manifests
 
-STDIN = "-"
-STDIN_TARGET = "<stdin>"
 _LABELS = {"pass": "OK", "warn": "WARN", "fail": "FAIL"}
 
 
@@ -59,17 +49,23 @@ error or unreadable input (missing path, no permission, a folder without .json f
 @click.pass_context
 def validate_command(ctx: click.Context, paths: tuple[str, ...], strict: bool,
                      as_json: bool) -> None:
-    run = _ValidationRun(strict)
-    for candidate in _candidates(paths):
-        run.check(candidate, echo=not as_json)
+    def show(outcome: Outcome) -> None:
+        if as_json:
+            return
+        if outcome.error is not None:
+            click.echo(f"ERROR {outcome.target}\n  {printable(outcome.error)}")
+        elif outcome.skipped is not None:
+            click.echo(f"SKIP  {outcome.target}  ({outcome.skipped})")
+        else:
+            click.echo(_render(outcome.report))
+
+    document = validate_manifests(paths, strict=strict, on_outcome=show)
+    counts = document["summary"]
     if as_json:
-        click.echo(json.dumps(run.as_dict(), indent=2))
-    elif len(run.reports) + len(run.skipped) + len(run.errors) > 1:
-        click.echo(run.summary())
-    if not run.reports and not run.errors:
-        raise UsageError("no manifest found: the .json files were all TF.js model.json files",
-                         fix="name the manifest files to check")
-    ctx.exit(run.exit_code())
+        click.echo(json.dumps(document, indent=2))
+    elif sum(counts[status] for status in ("pass", "warn", "fail", "skipped", "errors")) > 1:
+        click.echo(summary(document))
+    ctx.exit(exit_code(document))
 
 
 @manifest_group.command(
@@ -134,112 +130,6 @@ def _sizes_from_model(path: Path, size: int | None, latent_dim: int | None) -> t
                              f"{fields[key]}", where=os.fspath(path),
                              fix=f"leave {option} out, or check the model")
     return fields["modelSize"], fields["modelLatentDim"]
-
-
-# --- validate: which files, and what came of them ------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    """A file to check; ``found_in_folder`` files may be skipped when they are model.json."""
-
-    target: str
-    path: Path | None  # None for standard input
-    found_in_folder: bool = False
-
-
-def _candidates(paths: tuple[str, ...]) -> list[_Candidate]:
-    """All files named or found, resolved up front so a bad path fails before any output."""
-    resolved: list[_Candidate] = []
-    for name in paths:
-        if name == STDIN:
-            resolved.append(_Candidate(STDIN_TARGET, None))
-            continue
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(_json_files(path))
-            if not found:
-                raise UsageError(f"no .json files in the folder {printable(name)}",
-                                 fix="name a manifest file or a folder that holds some")
-            resolved.extend(_Candidate(os.fspath(file), file, True) for file in found)
-        elif path.exists():
-            resolved.append(_Candidate(name, path))
-        else:
-            raise UsageError(f"{printable(name)} does not exist", fix="check the path")
-    return resolved
-
-
-def _json_files(folder: Path) -> Iterator[Path]:
-    """``*.json`` below ``folder``: hidden ones left out, folder symlinks not followed."""
-    for root, folders, files in os.walk(folder, onerror=_unreadable_folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
-        yield from (Path(root, name) for name in files
-                    if name.lower().endswith(".json") and not name.startswith("."))
-
-
-@dataclass
-class _ValidationRun:
-    strict: bool
-    reports: list[Report] = field(default_factory=list)
-    skipped: list[dict[str, str]] = field(default_factory=list)
-    errors: list[dict[str, str]] = field(default_factory=list)
-
-    def check(self, candidate: _Candidate, *, echo: bool) -> None:
-        target = printable(candidate.target)
-        try:
-            source = _read_stdin() if candidate.path is None else candidate.path
-            report = validate_manifest(source, strict=self.strict, target=target)
-        except UserError as error:
-            self.errors.append({"target": target, "message": str(error)})
-            if echo:
-                click.echo(f"ERROR {target}\n  {printable(str(error))}")
-            return
-        if candidate.found_in_folder and _is_model_json(report):
-            self.skipped.append({"target": target, "message": "a TF.js model.json"})
-            if echo:
-                click.echo(f"SKIP  {target}  (a TF.js model.json, not a manifest)")
-            return
-        self.reports.append(report)
-        if echo:
-            click.echo(_render(report))
-
-    def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        return 1 if any(report.status() == "fail" for report in self.reports) else 0
-
-    def counts(self) -> dict[str, int]:
-        statuses = [report.status() for report in self.reports]
-        return {**{status: statuses.count(status) for status in _LABELS},
-                "skipped": len(self.skipped), "errors": len(self.errors)}
-
-    def summary(self) -> str:
-        counts = self.counts()
-        return (f"{len(self.reports)} checked: {counts['pass']} OK, {counts['warn']} WARN, "
-                f"{counts['fail']} FAIL; {counts['skipped']} skipped, {counts['errors']} "
-                "unreadable")
-
-    def as_dict(self) -> dict:
-        counts = self.counts()
-        worst = next((status for status in ("fail", "warn") if counts[status]), "pass")
-        return {"tool": "ml5-dcgan manifest validate", "version": __version__,
-                "strict": self.strict, "status": worst, "summary": counts,
-                "reports": [report.as_dict() for report in self.reports],
-                "skipped": self.skipped, "errors": self.errors}
-
-
-def _unreadable_folder(error: OSError) -> None:
-    raise UsageError(f"cannot read the folder {printable(str(error.filename))}: "
-                     f"{error.strerror}", fix="check its permissions")
-
-
-def _read_stdin() -> bytes:
-    """At most one byte over the limit, so an endless stream cannot exhaust memory."""
-    return sys.stdin.buffer.read(MAX_MANIFEST_BYTES + 1)
-
-
-def _is_model_json(report: Report) -> bool:
-    return any(finding.check == "manifest.is-model-json" for finding in report.findings)
 
 
 def _render(report: Report) -> str:

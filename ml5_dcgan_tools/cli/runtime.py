@@ -28,8 +28,8 @@ def install_command() -> None:
 @runtime_group.command("info", short_help="Show node, npm, cache folder, install state.")
 def info_command() -> None:
     """Show Node.js and npm, the cache folder, and whether the runtimes are installed."""
+    from ..contract import ML5_TFJS_VERSION, TFJS_VERSIONS
     from ..runtime.install import NODE_FIX, runtime_info
-    from ..runtime.tfjs import ML5_TFJS_VERSION, TFJS_VERSIONS
 
     info = runtime_info()
     versions = ", ".join(

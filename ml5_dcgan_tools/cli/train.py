@@ -102,8 +102,6 @@ def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path |
         raise UsageError("DATA and --out are needed to start a run",
                          fix="ml5-dcgan train DATA --out RUN, or ml5-dcgan train --resume RUN")
     options["size"] = int(options["size"])
-    if Path(data).exists():
-        data = str(Path(data).resolve())  # so the run resumes from any working directory
     training.train(TrainConfig(data=data, **options), out, quiet=quiet)
 
 

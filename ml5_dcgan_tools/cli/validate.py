@@ -66,7 +66,8 @@ error (a TARGET that does not exist or is no bundle, a bad option).
                    "instead of the bundle's own.")
 @click.option("--atol", type=float, default=None,
               help="Largest abs difference allowed between Python, the reference outputs and "
-                   "TF.js, on the [-1, 1] scale (default 1e-4).")
+                   "TF.js, on the [-1, 1] scale (default: the bundle's reference tolerance, at "
+                   "most 1e-4).")
 @click.option("--strict", is_flag=True, help="Count warnings as failures.")
 @click.option("--allow-network", is_flag=True,
               help="Download a model that the manifest names by http(s) URL, with its weights.")
@@ -76,9 +77,9 @@ error (a TARGET that does not exist or is no bundle, a bad option).
 def validate_command(ctx: click.Context, targets: tuple[Path, ...], as_json: bool,
                      runtimes: tuple[str, ...], reference: Path | None, atol: float | None,
                      strict: bool, allow_network: bool, no_numbers: bool) -> None:
+    from ..contract import TFJS_VERSIONS
     from ..errors import UsageError
-    from ..runtime.tfjs import TFJS_VERSIONS
-    from ..validation import DEFAULT_ATOL, validate_bundle
+    from ..validation import validate_bundle
     from ..validation.targets import target_kind
     from ..validation.validator import numbers_options
 
@@ -86,7 +87,7 @@ def validate_command(ctx: click.Context, targets: tuple[Path, ...], as_json: boo
         raise UsageError("--runtime none cannot be combined with a version",
                          fix="repeat --runtime for each version, or give none alone")
     options = numbers_options(() if runtimes == ("none",) else runtimes or TFJS_VERSIONS,
-                              reference, DEFAULT_ATOL if atol is None else atol)
+                              reference, atol)
     for target in targets:  # a bad TARGET is a usage error before any output
         target_kind(target)
     statuses = []

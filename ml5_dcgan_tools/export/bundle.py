@@ -18,8 +18,9 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import __version__
+from ..contract import QUANTIZATION_BOUNDS, RUNTIME_ATOL, TFJS_VERSIONS
 from ..errors import UsageError, UserError
-from ..reference import Reference, reference_latents, write_reference
+from ..reference import REFERENCE_COUNT, Reference, reference_latents, write_reference
 from ..tfjs_model import Layer
 from .layers_format import (
     WEIGHT_NAMES,
@@ -31,13 +32,6 @@ from .ml5_target import Ml5Plan, plan_ml5
 from .weights import DEFAULT_SHARD_BYTES, EncodedWeight, Quantization, encode_weight, write_shards
 
 Target = Literal["ml5", "tfjs"]
-RUNTIME_ATOL = 1e-4
-"""Max abs difference allowed between TF.js and Keras on the weights the bundle stores."""
-QUANTIZATION_BOUNDS = {"none": 0.0, "float16": 0.01, "uint16": 0.01, "uint8": 0.1}
-"""Max abs output change (on the [-1, 1] scale) that quantizing the weights may cause: 0.01 is
-about one pixel level of 255, 0.1 about thirteen (uint8 is a visible trade for a 4x smaller
-download). The canonical 64x64 generator measures 1e-4 (uint16) and 2e-2 (uint8)."""
-REFERENCE_COUNT = 4
 
 
 @dataclass
@@ -131,7 +125,7 @@ def _check_model(model: Any) -> None:
 def verify_bundle(bundle: Path, reference: Reference, target: Target,
                   versions: tuple[str, ...] | None = None) -> list[RuntimeCheck]:
     """Run the bundle in each TF.js runtime and compare with the reference outputs."""
-    from ..runtime.tfjs import TFJS_VERSIONS, compare_outputs, run_bundle
+    from ..runtime.tfjs import compare_outputs, run_bundle
 
     checks = []
     for version in versions or TFJS_VERSIONS:
@@ -145,7 +139,8 @@ def verify_bundle(bundle: Path, reference: Reference, target: Target,
                 check.problem = (f"TF.js {version} output differs from Keras by "
                                  f"{check.max_abs_error:.3g} (allowed {RUNTIME_ATOL:g})")
             elif target == "ml5" and not run.ml5_accepts:
-                check.problem = f"ml5's post-processing rejects the output: {run.ml5_problem}"
+                check.problem = (f"ml5's post-processing in TF.js {version} rejects the "
+                                 f"output: {run.ml5_problem}")
         checks.append(check)
     return checks
 
@@ -175,6 +170,17 @@ def _manifest(plan: Ml5Plan, description: str | None, model_name: str) -> dict[s
     return create_manifest(
         description=description or f"DCGAN {model_name}, {plan.size}x{plan.size}",
         model_size=plan.size, latent_dim=plan.latent_dim)
+
+
+def _write_training_facts(folder: Path, source: Any) -> None:
+    """training.json, when SOURCE is a training run folder: what the model card tells."""
+    if not isinstance(source, str | Path) or not Path(source).is_dir():
+        return
+    from ..training.run_folder import TRAINING_FACTS, training_facts
+
+    facts = training_facts(Path(source))
+    if facts:
+        (folder / TRAINING_FACTS).write_text(json.dumps(facts, indent=2) + "\n")
 
 
 def _move_into_place(staging: Path, out_dir: Path) -> None:
@@ -208,7 +214,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     _prepare_out_dir(out_dir, overwrite)
 
     if isinstance(model_or_path, (str, Path)):
-        from .source import load_generator
+        from ..generator_source import load_generator
 
         model = load_generator(Path(model_or_path))
     else:
@@ -241,6 +247,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     try:
         bundle_bytes = _write_bundle(staging, model, layers, weights, shard_bytes, manifest)
         write_reference(staging, reference, RUNTIME_ATOL)
+        _write_training_facts(staging, model_or_path)
         report = ExportReport(
             out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
             output_shape=list(bundle_outputs.shape[1:]),

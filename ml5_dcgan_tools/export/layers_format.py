@@ -1,7 +1,8 @@
 """Translate a Keras 3 model into the Keras-2-style topology that TF.js 1.7.4 and 4.22 read.
 
-Every supported layer has a translator that writes exactly the keys tfjs-layers understands,
-under the names it expects (``../shared/tfjs-layers-notes.md``). Anything not in the whitelist,
+Every layer of the contract (:data:`~ml5_dcgan_tools.contract.LAYER_CLASSES`) has a translator
+that writes exactly the keys tfjs-layers understands, under the names it expects
+(``docs/tfjs-layers-notes.md``). Anything not in the whitelist,
 or a config value that TF.js would silently ignore or compute differently, is refused with the
 layer's name and the reason, before anything is written.
 """
@@ -12,15 +13,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from ..contract import ACTIVATIONS, LAYER_CLASSES, require_layer_set
 from ..errors import UserError
 from ..tfjs_model import Layer
-
-# Activations that TF.js 1.7.4 and 4.22.0 compute as Keras 3 does. Not here on purpose:
-# leaky_relu and silu (unknown to both), swish and gelu (4.22 only), hard_sigmoid (Keras 3
-# changed its slope), softmax (axis semantics differ for images).
-ACTIVATIONS = frozenset(
-    {"linear", "relu", "relu6", "tanh", "sigmoid", "elu", "selu", "softplus", "softsign"}
-)
 
 # Initializers only matter if someone trains the model further in TF.js; the loaded weights
 # replace them. These are the ones both runtimes know, with the config keys they read.
@@ -191,7 +186,7 @@ TRANSLATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "Add": _copy(),
     "Concatenate": _copy("axis"),
 }
-SUPPORTED_LAYERS = frozenset({"InputLayer", *TRANSLATORS})
+require_layer_set(TRANSLATORS, "export/layers_format.TRANSLATORS", without={"InputLayer"})
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 
 
@@ -236,11 +231,11 @@ def check_layer_class(class_name: str, name: str, *, custom: bool, where: str = 
     if class_name == "Lambda":
         raise UnsupportedModel(name, f"Lambda layers run arbitrary Python code{context}",
                                "replace the Lambda with standard Keras layers")
-    if class_name not in SUPPORTED_LAYERS or custom:
+    if class_name not in LAYER_CLASSES or custom:
         kind = "custom layer" if custom else "layer type"
         raise UnsupportedModel(
             name, f"{kind} {class_name} is not supported by the exporter{context}",
-            f"use only {', '.join(sorted(SUPPORTED_LAYERS))}")
+            f"use only {', '.join(sorted(LAYER_CLASSES))}")
 
 
 def check_layer_classes(model: Any) -> None:
@@ -254,9 +249,25 @@ def check_layer_classes(model: Any) -> None:
                           custom=standard is not None and type(layer) is not standard)
 
 
+def check_batchnorm_axes(model: Any) -> None:
+    """Refuse BatchNormalization over another axis than the last: TF.js's CPU backend, which
+    ml5 falls back to without WebGL, computes it wrongly (tensorflow/tfjs#1106)."""
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            rank = len(layer.input.shape)
+            if layer.axis % rank != rank - 1:
+                raise UnsupportedModel(
+                    layer.name, f"BatchNormalization over axis {layer.axis} of a rank-{rank} "
+                    "tensor (channels first) is computed wrongly by TF.js's CPU backend "
+                    "(tensorflow/tfjs#1106)",
+                    "build the generator channels last (Keras's default); export appends the "
+                    "Permute((3, 1, 2)) that ml5 needs")
+
+
 def translate_model(model: Any) -> list[Layer]:
     """The model's layers as TF.js-readable layers, in topological order."""
     check_layer_classes(model)
+    check_batchnorm_axes(model)
     config = _plain(model.get_config())
     layer_configs = config["layers"]
     sequential = all("inbound_nodes" not in entry for entry in layer_configs)

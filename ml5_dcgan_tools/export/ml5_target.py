@@ -1,4 +1,4 @@
-"""Make a translated generator satisfy what ml5 0.12.2 does with it (``shared/ml5-contract.md``).
+"""Make a translated generator satisfy what ml5 0.12.2 does with it (``docs/ml5-contract.md``).
 
 ml5 feeds ``[1, latent]`` standard-normal vectors and computes
 ``predict(z).squeeze().transpose([1, 2, 0]).div(2).add(0.5)`` before ``toPixels``: the output
@@ -13,12 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..contract import OUTPUT_ACTIVATIONS, OUTPUT_BOUND_HINT, image_layout, output_activation
 from ..tfjs_model import Layer
 from .layers_format import UnsupportedModel, output_names
-
-# Layers that move or copy values without changing them: the bound of their input holds.
-_VALUE_PRESERVING = {"Permute", "Reshape", "Flatten", "Cropping2D", "UpSampling2D", "Dropout",
-                     "ZeroPadding2D", "Concatenate"}
 
 
 @dataclass
@@ -41,24 +38,16 @@ class Ml5Plan:
         return outputs
 
 
-def _output_activation(layers: dict[str, Layer], name: str) -> str:
-    """The activation that bounds a layer's output, looking through value-preserving layers."""
-    layer = layers[name]
-    if layer.class_name in _VALUE_PRESERVING and layer.inbound:
-        found = {_output_activation(layers, inbound) for inbound in layer.inbound}
-        return found.pop() if len(found) == 1 else "mixed (" + ", ".join(sorted(found)) + ")"
-    return layer.config.get("activation", f"the {layer.class_name} layer's unbounded output")
-
-
 def _layout(shape: tuple) -> str:
-    """'last' for [N, S, S, C], 'first' for [N, C, S, S], with C in 1, 3 or 4."""
-    if len(shape) == 4 and shape[3] in (1, 3, 4) and shape[1] == shape[2]:
-        return "last"
-    if len(shape) == 4 and shape[1] in (1, 3, 4) and shape[2] == shape[3]:
-        return "first"
-    raise UnsupportedModel(
-        "output", f"output shape {list(shape)} is not a square image with 1, 3 or 4 channels",
-        "make the generator output [batch, size, size, 3]; for other shapes use --target tfjs")
+    """'last' or 'first' for a square image output with 1, 3 or 4 channels."""
+    layout = image_layout(shape, prefer="last")
+    sides = shape[1:3] if layout == "last" else shape[2:4]
+    if layout is None or sides[0] is None or sides[0] != sides[1]:
+        raise UnsupportedModel(
+            "output", f"output shape {list(shape)} is not a square image with 1, 3 or 4 "
+            "channels",
+            "make the generator output [batch, size, size, 3]; for other shapes use --target tfjs")
+    return layout
 
 
 def plan_ml5(layers: list[Layer], input_shape: tuple, output_shape: tuple) -> Ml5Plan:
@@ -69,14 +58,13 @@ def plan_ml5(layers: list[Layer], input_shape: tuple, output_shape: tuple) -> Ml
             "ml5 feeds a flat latent vector: start the generator with keras.Input((latent,))")
     by_name = {layer.name: layer for layer in layers}
     (output_name,) = output_names(layers)
-    activation = _output_activation(by_name, output_name)
-    if activation != "tanh":
-        hint = ("ml5 maps [-1, 1] to pixels: end the generator with tanh and train on images "
-                "scaled to [-1, 1]")
+    activation = output_activation(by_name, [output_name])
+    if activation not in OUTPUT_ACTIVATIONS:
+        hint = OUTPUT_BOUND_HINT
         if activation == "sigmoid":
             hint += " (a sigmoid's [0, 1] would show washed-out images)"
-        raise UnsupportedModel(output_name, f"the output is bounded by {activation}, not tanh",
-                               hint)
+        raise UnsupportedModel(output_name, f"the output is bounded by {activation}, not to "
+                               "[-1, 1] (tanh or softsign)", hint)
     layout = _layout(output_shape)
     channel_axis = 3 if layout == "last" else 1
     channels = output_shape[channel_axis]

@@ -31,6 +31,12 @@ def require_work_tree(repo: Path) -> None:
                          fix=f"run `git init {repo}` first, or leave out --commit")
 
 
+def tracked(repo: Path, path: str) -> bool:
+    """Whether git tracks ``path`` (a file, or any file below a folder)."""
+    done = _git(repo, "ls-files", "--", path)
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
 def commit(repo: Path, paths: list[str], message: str) -> str | None:
     """Stage ``paths`` (additions and deletions) and commit only them; return the commit id,
     or None when they are exactly as already committed (the same model published again)."""

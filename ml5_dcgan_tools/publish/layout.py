@@ -1,4 +1,6 @@
-"""What a published model consists of: manifest.json, model.json and its weight shards.
+"""What a published model consists of: manifest.json, model.json and its weight shards, plus
+the files that let anyone re-check and use it later when the bundle has them (the reference
+latents and outputs, the ml5 loader, the training facts).
 
 The files are copied into a staging folder with their hashes and sizes recorded, and the
 manifest's ``model`` is rewritten: ``model.json`` next to it, or with a base URL the absolute
@@ -16,11 +18,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import UsageError
+from ..reference import OUTPUTS_FILE, REFERENCE_FILE
 from ..safety import path_problem
 from ..tfjs_model import parse_model_json
 
 MANIFEST = "manifest.json"
 MODEL = "model.json"
+LOADER = "ml5-dcgan.js"
+"""The loader `ml5-dcgan export` puts into a bundle, for ml5 versions without a DCGAN."""
+PACKAGE_LOADER = Path(__file__).resolve().parent.parent / "web" / LOADER
+TRAINING = "training.json"
+"""Optional facts about the training run (dataset, steps, images, tool), read by the card."""
+EXTRAS = (REFERENCE_FILE, OUTPUTS_FILE, TRAINING)
+"""Published beside the model when the bundle has them (plain files at its top level)."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +48,6 @@ class StagedModel:
     manifest: dict[str, Any]
     parameters: int
     files: list[PublishedFile]
-
-    @property
-    def bytes(self) -> int:
-        return sum(file.bytes for file in self.files)
 
 
 def _inside_path(name: Any, what: str, where: Path) -> PurePosixPath:
@@ -65,21 +71,31 @@ def _copy(source: Path, folder: Path, relative: PurePosixPath) -> PublishedFile:
     target = folder.joinpath(*relative.parts)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
-    return _describe(target, relative)
+    return describe(folder, relative.as_posix())
 
 
-def _describe(path: Path, relative: PurePosixPath) -> PublishedFile:
+def sha256_file(path: Path) -> str:
+    """The hex sha256 of a file, read in 1 MiB pieces."""
     digest = hashlib.sha256()
     with path.open("rb") as file:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
-    return PublishedFile(relative.as_posix(), path.stat().st_size, digest.hexdigest())
+    return digest.hexdigest()
 
 
-def stage_model(bundle: Path, folder: Path, model_url: str | None) -> StagedModel:
-    """Copy the bundle's manifest, model.json and shards into ``folder`` (which exists).
+def describe(folder: Path, relative: str) -> PublishedFile:
+    """The catalog record (path, bytes, sha256) of ``folder/relative``."""
+    path = folder.joinpath(*PurePosixPath(relative).parts)
+    return PublishedFile(relative, path.stat().st_size, sha256_file(path))
+
+
+def stage_model(bundle: Path, folder: Path, model_url: str | None,
+                manifest_fields: dict[str, str] | None = None) -> StagedModel:
+    """Copy the bundle's manifest, model.json, shards and :data:`EXTRAS` into ``folder``
+    (which exists).
 
     ``model_url`` becomes the manifest's ``model``; None keeps ``model.json`` (relative).
+    ``manifest_fields`` (license, author, ...) are set in the published manifest.
     """
     manifest = _read_json(bundle / MANIFEST)
     model_path = _inside_path(manifest.get("model") if isinstance(manifest, dict) else None,
@@ -91,8 +107,15 @@ def stage_model(bundle: Path, folder: Path, model_url: str | None) -> StagedMode
         for shard in group["paths"]:
             shard_path = _inside_path(shard, "the weight file", model_file)
             files.append(_copy(model_file.parent.joinpath(*shard_path.parts), folder, shard_path))
-    published = {**manifest, "model": model_url or MODEL}
+    for extra in EXTRAS:
+        source = bundle / extra
+        if source.is_file() and not source.is_symlink() and not (folder / extra).exists():
+            files.append(_copy(source, folder, PurePosixPath(extra)))
+    if (bundle / LOADER).is_file() and PACKAGE_LOADER.is_file():
+        # Script from a submitted bundle is never published: our own copy of the loader is.
+        files.append(_copy(PACKAGE_LOADER, folder, PurePosixPath(LOADER)))
+    published = {**manifest, **(manifest_fields or {}), "model": model_url or MODEL}
     (folder / MANIFEST).write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
-    files.insert(0, _describe(folder / MANIFEST, PurePosixPath(MANIFEST)))
+    files.insert(0, describe(folder, MANIFEST))
     return StagedModel(folder=folder, manifest=published,
                        parameters=parse_model_json(model).parameter_count, files=files)

@@ -3,13 +3,15 @@
 The order is what makes it safe. Everything that can refuse (the arguments, an existing name,
 the bundle validator) runs before the repository is touched, so a refused publish leaves it
 byte for byte as it was. The files are then staged in a hidden folder beside their final place
-and, under an exclusive lock on the catalog, renamed into place, the catalog rewritten (each
+(with the model card and its pictures, drawn from the staged files themselves) and, under an
+exclusive lock on the catalog, renamed into place, the catalog rewritten (each
 file atomically) and, with ``commit``, committed: two publishes at once both land, one after
 the other, and index.json is never half written.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -25,8 +27,10 @@ from ..errors import UsageError, UserError
 from ..files import exclusive_lock
 from ..findings import Report
 from . import git
-from .catalog import INDEX, README, read_index, with_entry, write_catalog
-from .layout import MANIFEST, MODEL, StagedModel, stage_model
+from .catalog import INDEX, read_index, rendered, with_entry, write_catalog
+from .ci import init_ci
+from .layout import MANIFEST, MODEL, PublishedFile, describe, stage_model
+from .model_card import CARD, CardFacts, draw_pictures, read_training, render_card
 
 MODELS_DIR = Path("models", "dcgan")
 NAME_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
@@ -36,6 +40,24 @@ STAGING_PREFIX = ".staging-"
 GITIGNORE = ".gitignore"
 GITIGNORE_TEXT = (f"# ml5-dcgan publish: its lock file and unfinished copies\n"
                   f"{LOCK}\n{STAGING_PREFIX}*/\n")
+SPDX_ID = re.compile(r"(?:LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]{0,63}")
+"""An SPDX short identifier (MIT, CC-BY-4.0, Apache-2.0, LicenseRef-...): one token, no
+spaces; checked for form only, since new identifiers are added to SPDX's list every year."""
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """The optional facts a publisher adds; each also goes into the published manifest."""
+
+    license: str | None = None  # SPDX id, e.g. "CC-BY-4.0"
+    author: str | None = None
+    source_url: str | None = None
+    training_data: str | None = None  # free text: what the model was trained on
+
+    def manifest_fields(self) -> dict[str, str]:
+        fields = {"license": self.license, "author": self.author, "source": self.source_url,
+                  "trainingData": self.training_data}
+        return {key: value for key, value in fields.items() if value}
 
 
 @dataclass(frozen=True)
@@ -48,6 +70,7 @@ class Publication:
     validation: Report
     replaced: bool
     commit: str | None
+    ci_files: list[str]  # written into the repository by this (first) publish
 
 
 def hosted_url(base_url: str, name: str, file: str) -> str:
@@ -62,13 +85,18 @@ def hosted_url(base_url: str, name: str, file: str) -> str:
 
 def publish_bundle(bundle_dir: str | Path, repo: str | Path, name: str, *,
                    base_url: str | None = None, force: bool = False, commit: bool = False,
+                   facts: ModelFacts | None = None,
                    progress: Callable[[str], None] | None = None) -> Publication:
-    """Validate the bundle, then publish it as ``REPO/models/dcgan/NAME/``.
+    """Validate the bundle, then publish it as ``REPO/models/dcgan/NAME/`` with its model card,
+    sample pictures and reference outputs; the first publish also writes the repository's CI
+    (see :mod:`.ci`).
 
     Raises :class:`UserError` (the repository untouched) when the bundle fails validation, the
-    name is taken and ``force`` is false, or an argument is wrong. ``progress`` receives a line
-    before the (slow) validation starts.
+    name is taken and ``force`` is false, no licence is known (``facts.license``, the bundle's
+    manifest or the model being replaced), or an argument is wrong. ``progress`` receives a
+    line before each slow step.
     """
+    facts = facts or ModelFacts()
     bundle, repo = Path(bundle_dir), Path(repo)
     if not bundle.is_dir():
         raise UsageError("the bundle folder does not exist", where=str(bundle),
@@ -86,6 +114,7 @@ def publish_bundle(bundle_dir: str | Path, repo: str | Path, name: str, *,
     models = repo / MODELS_DIR
     if (models / name).exists() and not force:
         raise _name_taken(models / name)
+    facts = _with_license(facts, bundle, models / name)
     read_index(models)  # a damaged catalog is refused now, before anything is written
     if progress:
         progress(f"validating {bundle} ...")
@@ -95,23 +124,60 @@ def publish_bundle(bundle_dir: str | Path, repo: str | Path, name: str, *,
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=models))
     staging.chmod(0o755)  # mkdtemp makes it private; a published model is meant to be served
     try:
-        staged = stage_model(bundle, staging, url)
+        staged = stage_model(bundle, staging, url, facts.manifest_fields())
+        if progress:
+            progress("drawing the model card's pictures ...")
+        files = [*staged.files, *(describe(staging, picture)
+                                  for picture in draw_pictures(staging))]
+        _write_card(staging, name, staged.manifest, staged.parameters, files, base_url)
+        files.append(describe(staging, CARD))
         with exclusive_lock(models / LOCK):
             index = read_index(models)  # as the publish before ours left it
             replaced = _move_into_place(staging, models / name, force)
-            entry = _entry(name, staged, base_url)
+            entry = _entry(name, staged.manifest, staged.parameters, files, base_url)
             write_catalog(models, with_entry(index, entry))
             if not (models / GITIGNORE).exists():
                 (models / GITIGNORE).write_text(GITIGNORE_TEXT, encoding="utf-8")
+            ci_files = [] if index["models"] else init_ci(repo).written  # first model
             commit_id = None
             if commit:
-                paths = [(MODELS_DIR / path).as_posix()
-                         for path in (name, INDEX, README, GITIGNORE)]
+                paths = [*((MODELS_DIR / path).as_posix()
+                           for path in (name, INDEX, *rendered(index), GITIGNORE)), *ci_files]
                 commit_id = git.commit(repo, paths, f"Publish DCGAN model {name}")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return Publication(name=name, folder=models / name, entry=entry, validation=validation,
-                       replaced=replaced, commit=commit_id)
+                       replaced=replaced, commit=commit_id, ci_files=ci_files)
+
+
+def _with_license(facts: ModelFacts, bundle: Path, published: Path) -> ModelFacts:
+    """``facts`` with the licence known for this model, or a UsageError when none is: a hosted
+    model without a licence cannot legally be reused."""
+    if facts.license is not None:
+        if not SPDX_ID.fullmatch(facts.license):
+            raise UsageError(f"--license {facts.license!r} is not an SPDX identifier",
+                             fix="e.g. --license CC-BY-4.0, MIT, Apache-2.0 or LicenseRef-NAME "
+                                 "(https://spdx.org/licenses/)")
+        return facts
+    for manifest in (bundle / MANIFEST, published / MANIFEST):
+        try:
+            known = json.loads(manifest.read_text(encoding="utf-8")).get("license")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(known, str) and known.strip():
+            return facts
+    raise UsageError("the model has no licence", where=str(bundle / MANIFEST),
+                     fix="add --license SPDX-ID (e.g. --license CC-BY-4.0), the licence under "
+                         "which others may use the weights")
+
+
+def _write_card(folder: Path, name: str, manifest: dict[str, Any], parameters: int,
+                files: list[PublishedFile], base_url: str | None) -> None:
+    url = hosted_url(base_url, name, MANIFEST) if base_url else MANIFEST
+    card = render_card(CardFacts(name=name, manifest=manifest, manifest_url=url,
+                                 parameters=parameters, files=files,
+                                 training=read_training(folder)))
+    (folder / CARD).write_text(card, encoding="utf-8")
 
 
 def _name_taken(folder: Path) -> UsageError:
@@ -146,8 +212,8 @@ def _move_into_place(staging: Path, target: Path, force: bool) -> bool:
     return True
 
 
-def _entry(name: str, staged: StagedModel, base_url: str | None) -> dict[str, Any]:
-    manifest = staged.manifest
+def _entry(name: str, manifest: dict[str, Any], parameters: int, files: list[PublishedFile],
+           base_url: str | None) -> dict[str, Any]:
     return {
         "name": name,
         "description": manifest.get("description"),
@@ -155,9 +221,11 @@ def _entry(name: str, staged: StagedModel, base_url: str | None) -> dict[str, An
         "manifestUrl": hosted_url(base_url, name, MANIFEST) if base_url else None,
         "modelSize": manifest.get("modelSize"),
         "modelLatentDim": manifest.get("modelLatentDim"),
-        "parameters": staged.parameters,
-        "bytes": staged.bytes,
-        "files": [asdict(file) for file in staged.files],
+        "license": manifest.get("license"),
+        "author": manifest.get("author"),
+        "parameters": parameters,
+        "bytes": sum(file.bytes for file in files),
+        "files": [asdict(file) for file in files],
         "published": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "tool": f"ml5-dcgan-tools {__version__}",
     }

@@ -1,16 +1,14 @@
 """The real TF.js runtimes, installed from npm into the user's cache, that prove exported bundles.
 
-    from ml5_dcgan_tools.runtime import TFJS_VERSIONS, run_bundle, compare_outputs
+    from ml5_dcgan_tools.runtime import run_bundle, compare_outputs
 """
 
 from __future__ import annotations
 
 from .install import RuntimeInfo, ensure_runtime, runtime_info
-from .tfjs import ML5_TFJS_VERSION, TFJS_VERSIONS, RuntimeRun, compare_outputs, run_bundle
+from .tfjs import RuntimeRun, compare_outputs, run_bundle
 
 __all__ = [
-    "ML5_TFJS_VERSION",
-    "TFJS_VERSIONS",
     "RuntimeInfo",
     "RuntimeRun",
     "compare_outputs",

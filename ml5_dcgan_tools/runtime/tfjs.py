@@ -18,11 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..contract import TFJS_VERSIONS
 from ..errors import UsageError, UserError, last_line
 from .install import PROJECT_DIR, ensure_runtime, find_node
 
-TFJS_VERSIONS = ("1.7.4", "4.22.0")
-ML5_TFJS_VERSION = "1.7.4"  # compiled into ml5 0.12.2, the last ml5 with DCGAN
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_BYTES = 256 * 2**20
 RUN_BUNDLE_JS = PROJECT_DIR / "run_bundle.js"

@@ -7,26 +7,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .run_folder import find_generator
+from ..generator_source import load_generator
 from .samples import fixed_latents, image_grid, latent_walk, save_gif, save_png, to_uint8
 
 if TYPE_CHECKING:
     import keras
 
 WALK_KEYS = 4  # points each walk loops through
-
-
-def load_generator(source: Path) -> keras.Model:
-    """The generator of a run folder (EMA when present) or a .keras file, loaded in safe mode,
-    or a TF.js bundle (folder, model.json, manifest.json or .zip) rebuilt from whitelisted
-    layers after validate's structural checks."""
-    from ..validation.loading import is_bundle, load_bundle_model
-
-    if is_bundle(source):
-        return load_bundle_model(source)
-    import keras
-
-    return keras.models.load_model(find_generator(source), compile=False, safe_mode=True)
 
 
 def _images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import UserError
 from .config import TrainConfig
+
+TRAINING_FACTS = "training.json"
+_RECIPE = ("size", "latent_dim", "width", "epochs", "batch_size", "ema", "augment",
+           "label_smoothing", "mixed_precision")
 
 
 class RunFolder:
@@ -60,3 +67,26 @@ def find_generator(path: Path) -> Path:
                                 f"with `ml5-dcgan train --resume {path}`")
     raise UserError("not a run folder or a .keras generator", where=str(path),
                     fix="pass the --out folder of `ml5-dcgan train`, or a generator .keras file")
+
+
+def training_facts(path: Path) -> dict[str, Any]:
+    """How a run folder's generator was trained, for the bundle and its model card ({} when
+    ``path`` is no run folder). A bundle is meant to be shared, so DATA is reduced to its name:
+    no local path leaves the machine."""
+    run = RunFolder(path)
+    try:
+        saved = json.loads(run.config.read_text(encoding="utf-8"))
+        lines = run.metrics.read_text(encoding="utf-8").splitlines() if run.metrics.is_file() \
+            else []
+        steps = json.loads(lines[-1])["step"] if lines else 0
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    facts = saved.get("run", {})
+    images = re.match(r"data: (\d+) images", str(facts.get("data_summary", "")))
+    return {
+        "dataset": Path(str(saved.get("data", ""))).name or str(saved.get("data", "")),
+        **({"images": int(images.group(1))} if images else {}),
+        "steps": steps,
+        **{key: saved[key] for key in _RECIPE if isinstance(saved.get(key), int | float | str)},
+        "tool": f"ml5-dcgan-tools {facts.get('versions', {}).get('ml5_dcgan_tools', '?')}",
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import shutil
@@ -45,6 +46,8 @@ class TrainResult:
 def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult:
     """Start a new run in `out` (a new or empty folder)."""
     config.check()
+    if Path(config.data).expanduser().exists():  # so the run resumes from any directory
+        config = dataclasses.replace(config, data=str(Path(config.data).expanduser().resolve()))
     run = RunFolder(out)
     if writes_run_folder(config.distribute):
         run.create()

@@ -10,8 +10,7 @@ the numbers. ::
 from __future__ import annotations
 
 from ..safety import Limits
-from .numbers import DEFAULT_ATOL
 from .report import STAGES, BundleReport
 from .validator import validate_bundle
 
-__all__ = ["DEFAULT_ATOL", "STAGES", "BundleReport", "Limits", "validate_bundle"]
+__all__ = ["STAGES", "BundleReport", "Limits", "validate_bundle"]

@@ -16,13 +16,13 @@ from typing import Any
 
 import numpy as np
 
+from ..contract import ACTIVATIONS, MERGING_LAYERS, require_layer_set
 from ..errors import first_line
-from ..export.layers_format import ACTIVATIONS
 from ..jsonio import preview
 from ..tfjs_model import TfjsModel
-from .contract import cpu_batchnorm_layers
+from .contract_checks import cpu_batchnorm_layers
 
-_MERGING = frozenset({"Add", "Concatenate"})
+_CONVOLUTIONS = frozenset({"Conv2D", "Conv2DTranspose"})
 _Builder = Callable[[Any, Mapping[str, Any]], Any]  # (keras.layers, Keras 2 config) -> layer
 
 
@@ -69,11 +69,16 @@ def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
                 tensors[name], built[name] = _cpu_batch_normalization(
                     keras.layers, layer.config, shapes.inputs[0], sources[0])
                 continue
+            if layer.class_name in _CONVOLUTIONS and _data_format(layer.config) != "channels_last":
+                tensors[name], built[name] = _channels_first_convolution(
+                    keras.layers, layer.class_name, layer.config, sources[0])
+                continue
             keras_layer = _BUILDERS[layer.class_name](keras.layers, layer.config)
             if keras_layer is None:  # an identity at inference (Dropout)
                 tensors[name] = sources[0]
                 continue
-            tensors[name] = keras_layer(sources if layer.class_name in _MERGING else sources[0])
+            merging = layer.class_name in MERGING_LAYERS
+            tensors[name] = keras_layer(sources if merging else sources[0])
             built[name] = keras_layer
         except Exception as error:  # Keras raises many types on values it does not expect
             raise RebuildError(f"layer {name!r} ({layer.class_name}): {first_line(error)}"
@@ -165,6 +170,16 @@ def _cpu_batch_normalization(layers: Any, config: Mapping[str, Any], shape: tupl
     return layers.Reshape(shape[1:])(normalization(flat)), normalization
 
 
+def _channels_first_convolution(layers: Any, class_name: str, config: Mapping[str, Any],
+                                source: Any) -> tuple[Any, Any]:
+    """TensorFlow's CPU kernels for (transposed) convolution take channels last only (recent
+    Keras no longer transposes for them): compute the layer channels last between two Permutes,
+    which only move values. The kernel's shape does not depend on the data format."""
+    convolution = _BUILDERS[class_name](layers, {**config, "data_format": "channels_last"})
+    inner = convolution(layers.Permute((2, 3, 1))(source))
+    return layers.Permute((3, 1, 2))(inner), convolution
+
+
 def _layer_normalization(layers: Any, config: Mapping[str, Any]) -> Any:
     return layers.LayerNormalization(
         axis=_tuples(config.get("axis", -1)), epsilon=config.get("epsilon", 1e-3),
@@ -246,3 +261,4 @@ _BUILDERS: dict[str, _Builder] = {
     "Concatenate": _concatenate,
     "Dropout": _dropout,
 }
+require_layer_set(_BUILDERS, "validation/keras_rebuild._BUILDERS", without={"InputLayer"})

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import UserError
 from ..safety import Limits
-from .contract import check_layers
+from .contract_checks import check_layers
 from .keras_rebuild import RebuildError, rebuild
 from .report import BundleReport
 from .structure import check_topology, check_weight_specs, read_model

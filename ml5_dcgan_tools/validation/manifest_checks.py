@@ -3,11 +3,12 @@ whether the manifest describes the model it comes with."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from ..contract import image_side
 from ..manifest import validate_manifest
 from ..tfjs_model import TfjsModel, format_shape
-from .contract import image_side
 from .report import BundleReport, scoped
 
 
@@ -25,17 +26,19 @@ def check_consistency(manifest: Any, model: TfjsModel, report: BundleReport) -> 
     if _whole(latent) and len(inputs) == 1 and len(inputs[0]) == 2 \
             and inputs[0][1] not in (None, latent):
         report.add("manifest.latent-mismatch", "fail",
-                   f"modelLatentDim is {latent} but the model's input is "
+                   f"modelLatentDim is {int(latent)} but the model's input is "
                    f"{format_shape(inputs[0])}: ml5 samples latents of the wrong length and "
                    "predict() fails", f"set modelLatentDim to {inputs[0][1]}", "/modelLatentDim")
     side = image_side(outputs[0]) if len(outputs) == 1 else None
     if _whole(size) and side is not None and side != size:
         report.add("manifest.size-mismatch", "fail",
-                   f"modelSize is {size} but the model generates {side}x{side} images "
+                   f"modelSize is {int(size)} but the model generates {side}x{side} images "
                    f"({format_shape(outputs[0])}); ml5 0.12.2 ignores modelSize, but sketches "
                    "and galleries size their canvas by it", f"set modelSize to {side}",
                    "/modelSize")
 
 
 def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number as JSON Schema's ``integer`` reads it: 64 and 64.0 alike."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and value == int(value))

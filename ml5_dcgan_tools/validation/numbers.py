@@ -15,18 +15,23 @@ from pathlib import Path
 
 import numpy as np
 
+from ..contract import ML5_TFJS_VERSION, RUNTIME_ATOL
 from ..errors import UserError
-from ..export.bundle import REFERENCE_COUNT, RUNTIME_ATOL
-from ..reference import REFERENCE_FILE, Reference, read_reference, reference_latents
-from ..runtime.tfjs import ML5_TFJS_VERSION, RuntimeRun, compare_outputs, run_bundle
+from ..reference import (
+    REFERENCE_COUNT,
+    REFERENCE_FILE,
+    Reference,
+    ReferenceInvalid,
+    read_reference,
+    reference_latents,
+)
+from ..runtime.tfjs import RuntimeRun, compare_outputs, run_bundle
 from ..safety import FileRefused, Limits, bundle_file
 from ..tfjs_model import TfjsModel
-from .contract import cpu_batchnorm_layers
+from .contract_checks import cpu_batchnorm_layers
 from .report import BundleReport
 from .targets import Bundle
 
-DEFAULT_ATOL = RUNTIME_ATOL
-"""Max abs difference allowed between Python, the reference outputs and TF.js (the exporter's)."""
 CONSTANT_OUTPUT = 1e-6
 """Outputs closer than this for different latents do not depend on the latent."""
 
@@ -35,7 +40,7 @@ CONSTANT_OUTPUT = 1e-6
 class NumbersOptions:
     runtimes: tuple[str, ...]
     reference: Path | None  # None: the bundle's own reference.json, if any
-    atol: float
+    atol: float | None  # None: the reference's own tolerance when stricter, else RUNTIME_ATOL
 
 
 def check_numbers(bundle: Bundle, model: TfjsModel, weights: dict[str, np.ndarray],
@@ -45,6 +50,8 @@ def check_numbers(bundle: Bundle, model: TfjsModel, weights: dict[str, np.ndarra
     latents = reference.latents if reference is not None else reference_latents(
         REFERENCE_COUNT, latent_dim)
     metrics = report.metrics.setdefault("numbers", {"latents": len(latents)})
+    atol = _tolerance(options.atol, reference, report)
+    metrics["atol"] = atol
     with ThreadPoolExecutor(max_workers=max(1, len(options.runtimes))) as pool:
         runs = {version: pool.submit(run_bundle, bundle.root, latents, version,
                                      model_json=str(bundle.model_json_name),
@@ -54,16 +61,35 @@ def check_numbers(bundle: Bundle, model: TfjsModel, weights: dict[str, np.ndarra
         if outputs is not None and reference is not None:
             error = compare_outputs(reference.outputs, outputs)
             metrics["reference_max_abs_error"] = error
-            _compare("numbers.reference", "the reference outputs", error, options.atol, report,
+            _compare("numbers.reference", "the reference outputs", error, atol, report,
                      "the weights or topology changed after export, or the reference belongs "
                      "to another model")
-        expected = _as_tfjs_cpu_computes(model, weights, latents, outputs, metrics)
+        expected = _as_tfjs_cpu_computes(model, weights, latents, outputs, report, metrics)
         for version, run in runs.items():
-            _check_runtime(version, run, expected, options.atol, report, metrics)
+            _check_runtime(version, run, expected, atol, report, metrics)
+
+
+def _tolerance(given: float | None, reference: Reference | None, report: BundleReport) -> float:
+    """The tolerance to compare with: the user's, else the one the exporter recorded in the
+    reference, which may tighten :data:`RUNTIME_ATOL` but never loosen it (the bundle may be
+    a stranger's)."""
+    if given is not None:
+        return given
+    stated = reference.tolerance if reference is not None else None
+    if stated is None:
+        return RUNTIME_ATOL
+    if stated > RUNTIME_ATOL:
+        report.add("numbers.reference-tolerance", "info",
+                   f"the reference asks for a tolerance of {stated:g}, looser than "
+                   f"{RUNTIME_ATOL:g}; {RUNTIME_ATOL:g} was used",
+                   "pass --atol to compare at another tolerance deliberately")
+        return RUNTIME_ATOL
+    return stated
 
 
 def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], latents: np.ndarray,
-                          outputs: np.ndarray | None, metrics: dict) -> np.ndarray | None:
+                          outputs: np.ndarray | None, report: BundleReport,
+                          metrics: dict) -> np.ndarray | None:
     """What the TF.js runtimes in Node (CPU backend) should output: Python's outputs, except for
     channels-first BatchNormalization, which that backend computes its own way (tfjs#1106)."""
     from .keras_rebuild import RebuildError, python_outputs
@@ -72,7 +98,11 @@ def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], late
         return outputs
     try:
         emulated = python_outputs(model, weights, latents, tfjs_cpu=True)
-    except RebuildError:
+    except RebuildError as error:
+        report.add("numbers.tfjs-uncompared", "warn",
+                   "TF.js's outputs were not compared with Python: the emulation of its CPU "
+                   f"BatchNormalization (channels first, tfjs#1106) could not be built: {error}",
+                   "build the generator channels last; `ml5-dcgan export` does")
         return None
     metrics["tfjs_cpu_batchnorm_effect"] = compare_outputs(outputs, emulated)
     return emulated
@@ -94,7 +124,7 @@ def _reference(bundle: Bundle, given: Path | None, latent_dim: int,
             return None
     try:
         reference = read_reference(given)
-    except (ValueError, KeyError, TypeError, IndexError, OSError, RecursionError) as error:
+    except (ReferenceInvalid, OSError) as error:
         report.add("numbers.reference-invalid", "fail",
                    f"the reference {given.name} cannot be read: {str(error)[:200]}",
                    "export the bundle again, or leave reference.json out")
@@ -183,7 +213,8 @@ def _check_runtime(version: str, future: Future[RuntimeRun], expected: np.ndarra
                  report,
                  "TF.js computes something other than the topology and weights describe: "
                  "look for settings it ignores (contract findings)")
-    if version == ML5_TFJS_VERSION and not run.ml5_accepts:
+    if not run.ml5_accepts:
+        who = "ml5 0.12.2" if version == ML5_TFJS_VERSION else "ml5 1.x (ml5-dcgan.js)"
         report.add("numbers.ml5-rejects", "fail",
-                   f"ml5 0.12.2's post-processing fails on the output: {run.ml5_problem}",
-                   "the output must be [1, 3, H, W] with values in [-1, 1]")
+                   f"ml5's post-processing fails on the output in TF.js {version} ({who}): "
+                   f"{run.ml5_problem}", "the output must be [1, 3, H, W] with values in [-1, 1]")

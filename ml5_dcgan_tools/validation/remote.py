@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .. import __version__
+from ..contract import MODEL_FILE
 from ..findings import Finding
 from ..jsonio import preview, printable, read_json
 from ..safety import Limits, path_problem
-from .targets import MODEL_NAME
 
 _USER_AGENT = f"ml5-dcgan-tools/{__version__} (bundle validator)"
 
@@ -42,7 +42,7 @@ def download_model(url: str, into: Path, limits: Limits) -> list[Finding]:
     downloader = _Downloader(limits)
     try:
         data = downloader.fetch(url, limits.model_json_bytes)
-        (into / MODEL_NAME).write_bytes(data)
+        (into / MODEL_FILE).write_bytes(data)
         document = read_json(data, max_bytes=limits.model_json_bytes, what="model.json").value
         for path in _weight_paths(document):
             if path_problem(path, "weight file") is not None:

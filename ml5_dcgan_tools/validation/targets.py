@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..contract import MANIFEST_FILE, MODEL_FILE
 from ..errors import UsageError
 from ..findings import Finding
 from ..jsonio import preview, printable, read_json
@@ -26,8 +27,6 @@ from ..safety import FileRefused, Limits, bundle_file, extract_zip, path_problem
 from .file_scan import scan_files
 from .report import BundleReport, scoped
 
-MANIFEST_NAME = "manifest.json"
-MODEL_NAME = "model.json"
 _KEEP_PAGE_BESIDE = ('keep the page, manifest.json and model.json in one folder with '
                      '"model": "model.json", or use an absolute https:// URL')
 
@@ -88,8 +87,8 @@ def target_kind(target: Path) -> str:
     if suffix != ".json":
         raise UsageError(f"{shown} is not a bundle",
                          fix="name a bundle folder, manifest.json, model.json or .zip")
-    if target.name in (MANIFEST_NAME, MODEL_NAME):
-        return "manifest" if target.name == MANIFEST_NAME else "model"
+    if target.name in (MANIFEST_FILE, MODEL_FILE):
+        return "manifest" if target.name == MANIFEST_FILE else "model"
     document = read_json(target, max_bytes=MAX_MANIFEST_BYTES, what="file").value
     looks_like_manifest = (isinstance(document, dict) and "modelTopology" not in document
                            and any(key in document for key in REQUIRED_FIELDS))
@@ -113,7 +112,7 @@ class _Resolver:
 
     def from_folder(self, folder: Path) -> Bundle:
         root = real_path(folder)
-        manifest = root / MANIFEST_NAME
+        manifest = root / MANIFEST_FILE
         if manifest.exists() or manifest.is_symlink():
             return self.from_manifest(manifest)
         self.report.add("manifest.missing", "warn", "the bundle has no manifest.json",
@@ -167,13 +166,13 @@ class _Resolver:
         if finding is not None and finding.check != "manifest.model-unresolved":
             self.report.findings.append(dataclasses.replace(finding, pointer="/model"))
             return self._fallback_model(root)
-        if _is_bundle_file(root, MODEL_NAME):
+        if _is_bundle_file(root, MODEL_FILE):
             self.report.add("manifest.model-unresolved", "warn",
                             f"model {shown} is not a file of this bundle as seen from a page "
                             "beside manifest.json (ml5 0.12.2 resolves it against the page's "
                             "URL); the bundle's model.json was checked in its place",
                             _KEEP_PAGE_BESIDE, "/model")
-            return MODEL_NAME
+            return MODEL_FILE
         self.report.add("manifest.model-not-found", "fail", f"model {shown} is not in the "
                         "bundle", _KEEP_PAGE_BESIDE, "/model")
         return None
@@ -195,21 +194,21 @@ class _Resolver:
             return Bundle(folder, None, manifest)
         self.report.add("source.remote-model", "info",
                         f"checked the model ml5 loads, {shown}, downloaded with its weights")
-        return Bundle(folder, MODEL_NAME, manifest)
+        return Bundle(folder, MODEL_FILE, manifest)
 
     def _fallback_model(self, root: Path) -> str | None:
         """The bundle's own model.json, checked when the manifest's model cannot be."""
-        if not _is_bundle_file(root, MODEL_NAME):
+        if not _is_bundle_file(root, MODEL_FILE):
             return None
         self.report.add("source.model-fallback", "info",
                         "checked the bundle's own model.json in place of the manifest's model")
-        return MODEL_NAME
+        return MODEL_FILE
 
     def _own_model(self, root: Path, absent: str) -> str | None:
         try:
-            bundle_file(root, root, MODEL_NAME, what="the model",
+            bundle_file(root, root, MODEL_FILE, what="the model",
                         missing_check="source.no-model")
-            return MODEL_NAME
+            return MODEL_FILE
         except FileRefused as refused:
             finding = refused.finding
         if finding.check == "source.no-model":
@@ -230,6 +229,6 @@ def _is_bundle_file(root: Path, name: str) -> bool:
 def _top_folder(folder: Path) -> Path:
     """Zips often hold the bundle inside one folder (and macOS adds __MACOSX)."""
     entries = [entry for entry in folder.iterdir() if entry.name != "__MACOSX"]
-    if len(entries) == 1 and entries[0].is_dir() and not (folder / MANIFEST_NAME).exists():
+    if len(entries) == 1 and entries[0].is_dir() and not (folder / MANIFEST_FILE).exists():
         return entries[0]
     return folder

@@ -11,14 +11,14 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..contract import TFJS_VERSIONS
 from ..errors import UsageError
 from ..jsonio import printable
-from ..runtime.tfjs import TFJS_VERSIONS
 from ..safety import Limits
 from ..tfjs_model import TfjsModel
-from .contract import check_cpu_batchnorm, check_layers, check_quantization, check_shapes
+from .contract_checks import check_cpu_batchnorm, check_layers, check_quantization, check_shapes
 from .manifest_checks import check_consistency, check_manifest
-from .numbers import DEFAULT_ATOL, NumbersOptions, check_numbers
+from .numbers import NumbersOptions, check_numbers
 from .report import BundleReport
 from .structure import check_topology, check_weight_specs, read_model
 from .targets import Bundle, open_bundle
@@ -28,15 +28,17 @@ _NUMBERS_BLOCKERS = ("contract.unsupported-activation",)
 
 
 def validate_bundle(path: str | os.PathLike[str], *, runtimes: Iterable[str] = TFJS_VERSIONS,
-                    reference: str | os.PathLike[str] | None = None, atol: float = DEFAULT_ATOL,
+                    reference: str | os.PathLike[str] | None = None, atol: float | None = None,
                     allow_network: bool = False, numbers: bool = True,
                     limits: Limits | None = None) -> BundleReport:
     """Check a bundle folder, manifest.json, model.json or .zip of a bundle.
 
     ``runtimes``: the TF.js versions to run it in (empty: none). ``reference``: a reference.json
     to compare with instead of the bundle's own. ``atol``: the largest abs difference allowed
-    between Python, the reference and TF.js. ``allow_network``: fetch a model the manifest names
-    by URL. ``numbers=False`` skips the Keras rebuild and TF.js (no TensorFlow import).
+    between Python, the reference and TF.js (None: the reference's recorded tolerance, at most
+    :data:`~ml5_dcgan_tools.contract.RUNTIME_ATOL`). ``allow_network``: fetch a model the
+    manifest names by URL. ``numbers=False`` skips the Keras rebuild and TF.js (no TensorFlow
+    import).
     Returns the report (``report.status(strict)`` is the verdict); raises
     :class:`~ml5_dcgan_tools.errors.UsageError` only for bad arguments or a TARGET that does
     not exist or is no bundle.
@@ -50,14 +52,15 @@ def validate_bundle(path: str | os.PathLike[str], *, runtimes: Iterable[str] = T
 
 
 def numbers_options(runtimes: Iterable[str], reference: str | os.PathLike[str] | None,
-                    atol: float) -> NumbersOptions:
+                    atol: float | None) -> NumbersOptions:
     """The options of the numbers stage, checked: a bad one is a :class:`UsageError`."""
     runtimes = tuple(dict.fromkeys(runtimes))
     unknown = [version for version in runtimes if version not in TFJS_VERSIONS]
     if unknown:
         raise UsageError(f"unknown TF.js runtime {unknown[0]!r}",
                          fix=f"choose from {', '.join(TFJS_VERSIONS)}, or none")
-    if not (isinstance(atol, int | float) and math.isfinite(atol) and atol >= 0):
+    if atol is not None and not (isinstance(atol, int | float) and math.isfinite(atol)
+                                 and atol >= 0):
         raise UsageError(f"the tolerance {atol!r} is not a number >= 0", fix="e.g. --atol 1e-4")
     if reference is not None and not Path(reference).is_file():
         raise UsageError(f"the reference {printable(os.fspath(reference))} is not a file",

@@ -1,4 +1,5 @@
-"""The ml5 contract (``shared/ml5-contract.md``): what ml5 0.12.2 and its TF.js 1.7.4 need.
+"""Check a bundle against the ml5 contract (:mod:`ml5_dcgan_tools.contract`, whose rules export
+applies too; facts in ``docs/ml5-contract.md``): what ml5 and its TF.js 1.7.4 need.
 
 One input ``[null, latent]``; one channels-first output ``[null, 3 or 4, H, W]`` bounded to
 [-1, 1]; only the layers, activations and settings that TF.js 1.7.4 computes exactly like Keras
@@ -11,16 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
-from ..export.layers_format import ACTIVATIONS, SUPPORTED_LAYERS
-from ..export.ml5_target import _VALUE_PRESERVING
+from ..contract import (
+    ACTIVATIONS,
+    CODE_LAYERS,
+    LAYER_CLASSES,
+    OUTPUT_ACTIVATIONS,
+    OUTPUT_BOUND_HINT,
+    image_layout,
+    output_activation,
+)
 from ..jsonio import preview
 from ..tfjs_model import Shape, TfjsModel, format_shape
 from .report import BundleReport, listed
 from .weight_files import stored_dtype
-
-CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda"})
-"""Keras layers whose config carries Python code or calls into TensorFlow by name."""
-BOUNDED_ACTIVATIONS = {"tanh": "pass", "softsign": "pass", "sigmoid": "warn"}
 
 
 class _Setting(NamedTuple):
@@ -67,12 +71,12 @@ def check_layers(model: TfjsModel, report: BundleReport) -> bool:
                    f"layers that carry code: {listed(code, quoted=False)}; they were not run",
                    "replace them by standard layers; ml5's TF.js cannot run them either")
     unknown = [f"{layer.name} ({layer.class_name})" for layer in model.layers
-               if layer.class_name not in SUPPORTED_LAYERS | CODE_LAYERS]
+               if layer.class_name not in LAYER_CLASSES | CODE_LAYERS]
     if unknown:
         report.add("contract.unsupported-layer", "fail",
                    f"layers unknown to TF.js 1.7.4 or not computed like Keras: "
                    f"{listed(unknown, quoted=False)}",
-                   f"build the generator from {', '.join(sorted(SUPPORTED_LAYERS))}")
+                   f"build the generator from {', '.join(sorted(LAYER_CLASSES))}")
     for layer in model.layers:
         activation = layer.config.get("activation")
         if activation is not None and (not isinstance(activation, str)
@@ -144,25 +148,9 @@ def check_quantization(model: TfjsModel, report: BundleReport) -> None:
                    "export with --quantize uint16 or uint8 for ml5, or with float32 weights")
 
 
-def image_side(shape: Shape) -> int | None:
-    """H of an image output, channels first or last; None when the output is not an image."""
-    layout = _layout(shape)
-    if layout is None:
-        return None
-    return shape[2] if layout == "first" else shape[1]
-
-
-def _layout(shape: Shape) -> str | None:
-    if len(shape) != 4:
-        return None
-    if shape[1] in (1, 3, 4):
-        return "first"
-    return "last" if shape[3] in (1, 3, 4) else None
-
-
 def _check_output_shape(shape: Shape, report: BundleReport) -> None:
     shown = format_shape(shape)
-    layout = _layout(shape)
+    layout = image_layout(shape)
     if layout is None:
         report.add("contract.output-shape", "fail",
                    f"the model's output {shown} is not an image [null, 3, H, W]",
@@ -187,37 +175,19 @@ def _check_output_shape(shape: Shape, report: BundleReport) -> None:
                    "square images", "generate H = W")
 
 
-def _bounding_activation(model: TfjsModel) -> str:
-    """The activation that bounds the output, looking back through layers that only move values
-    (without recursion: a hostile topology may chain or fan out thousands of them)."""
-    by_name = {layer.name: layer for layer in model.layers}
-    found, seen, waiting = set(), set(), list(model.output_layers)
-    while waiting:
-        layer = by_name[waiting.pop()]
-        if layer.name in seen:
-            continue
-        seen.add(layer.name)
-        if layer.class_name in _VALUE_PRESERVING and layer.inbound:
-            waiting.extend(layer.inbound)
-        else:
-            activation = layer.config.get("activation")
-            found.add(activation if isinstance(activation, str)
-                      else f"the {layer.class_name} layer's unbounded output")
-    return found.pop() if len(found) == 1 else "mixed (" + ", ".join(sorted(found)) + ")"
-
-
 def _check_output_bound(model: TfjsModel, report: BundleReport) -> None:
-    activation = _bounding_activation(model)
-    verdict = BOUNDED_ACTIVATIONS.get(activation)
-    if verdict == "warn":
-        report.add("contract.output-sigmoid", "warn",
+    by_name = {layer.name: layer for layer in model.layers}
+    activation = output_activation(by_name, model.output_layers)
+    if activation in OUTPUT_ACTIVATIONS:
+        return
+    if activation == "sigmoid":
+        report.add("contract.output-sigmoid", "fail",
                    "the output is bounded by sigmoid to [0, 1]: ml5 maps [-1, 1] to pixels, "
-                   "so images come out washed-out", "end the generator with tanh and train on "
-                   "images scaled to [-1, 1]")
-    elif verdict is None:
+                   "so every image comes out washed-out", OUTPUT_BOUND_HINT)
+    else:
         report.add("contract.output-unbounded", "fail",
-                   f"the output is bounded by {activation}, not tanh: values outside [-1, 1] "
-                   "make ml5's toPixels throw", "end the generator with a tanh activation")
+                   f"the output is bounded by {activation}, not to [-1, 1]: values outside "
+                   "it make ml5's toPixels throw", OUTPUT_BOUND_HINT)
 
 
 def _shapes(shapes: tuple[Shape, ...]) -> str:

@@ -1,0 +1,100 @@
+"""Where a generator comes from, and loading it without running code from it.
+
+A SOURCE is a training run folder, a ``.keras``/``.h5`` file, or an exported TF.js bundle (its
+folder, ``model.json``, ``manifest.json`` or ``.zip``). One safety policy for every command
+that loads one (``export``, ``generate``): a Keras file's saved config is read as plain data and
+checked against the layer whitelist *before* Keras deserializes anything, then loaded in Keras
+safe mode, so a Lambda's pickled bytecode or a custom layer's import never runs; a bundle passes
+``validate``'s source, safety and structure checks and is rebuilt from whitelisted layers.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError, UserError, first_line
+from .export.layers_format import MODEL_CLASSES, check_layer_class
+from .training.run_folder import find_generator
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+MODEL_SUFFIXES = (".keras", ".h5")
+
+
+def load_generator(source: str | Path) -> Any:
+    """The ``keras.Model`` SOURCE holds (a run folder's EMA generator when it has one)."""
+    source = Path(source)
+    from .validation.loading import is_bundle, load_bundle_model
+
+    if is_bundle(source):
+        return load_bundle_model(source)
+    path = model_file(source)
+    config = _saved_config(path)
+    if config.get("class_name") not in MODEL_CLASSES:
+        raise UserError(f"not a Keras model but a {config.get('class_name')!r}", where=str(path),
+                        fix="pass a model saved with model.save()")
+    check_saved_layers(config, str(path))
+    import keras
+
+    try:
+        if path.suffix == ".keras":
+            return keras.saving.load_model(path, compile=False, safe_mode=True)
+        return keras.models.load_model(path, compile=False)
+    except Exception as error:  # Keras raises many types; the user needs one line.
+        raise UserError(f"Keras could not load the model: {first_line(error)}", where=str(path),
+                        fix="check the file was saved by Keras 3 (or Keras 2 as .h5)") from None
+
+
+def model_file(source: Path) -> Path:
+    """The Keras file for SOURCE: itself, or the generator a training run folder holds."""
+    if source.is_dir():
+        return find_generator(source)
+    if not source.is_file():
+        raise UsageError("no such file or folder", where=str(source),
+                         fix="pass a training run folder, a .keras or .h5 model file, or a "
+                             "bundle")
+    if source.suffix not in MODEL_SUFFIXES:
+        raise UsageError(f"unsupported model file type '{source.suffix}'", where=str(source),
+                         fix="save the model with model.save('generator.keras')")
+    return source
+
+
+def _saved_config(path: Path) -> dict[str, Any]:
+    """The model config stored in a .keras zip or a legacy .h5 file, read as plain data."""
+    try:
+        if path.suffix == ".keras":
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo("config.json")
+                if info.file_size > MAX_CONFIG_BYTES:
+                    raise UserError("the model config is too large to be a generator",
+                                    where=str(path))
+                return json.loads(archive.read(info))
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            raw = handle.attrs.get("model_config")
+        if raw is None:
+            raise UserError("no model config in this .h5 file (weights only?)", where=str(path),
+                            fix="save the whole model: model.save('generator.keras')")
+        return json.loads(raw.decode() if isinstance(raw, bytes) else raw)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise UserError(f"not a readable Keras model file: {error}", where=str(path),
+                        fix="pass a file written by model.save()") from None
+
+
+def check_saved_layers(config: dict[str, Any], where: str) -> None:
+    """Refuse a saved model unless every layer, nested models' included, is a whitelisted Keras
+    layer. (Export refuses nested models later, when it translates; loading them is safe.)"""
+    waiting = [config]
+    while waiting:
+        for entry in waiting.pop().get("config", {}).get("layers", []):
+            class_name = entry.get("class_name", "?")
+            if class_name in MODEL_CLASSES:
+                waiting.append(entry)
+                continue
+            custom = entry.get("registered_name") not in (None, class_name) or entry.get(
+                "module", "keras.layers") != "keras.layers"
+            check_layer_class(class_name, entry.get("config", {}).get("name", "?"),
+                              custom=custom, where=where)
