@@ -71,7 +71,7 @@ def test_stopped_decode_resumes_without_decoding_committed_files_again(
     record = None
     deadline = time.monotonic() + 120
     while record is None or record["done"] == 0:
-        assert child.poll() is None, f"the decode ended before it was stopped: {child.stderr.read()}"
+        assert child.poll() is None, f"ended before it was stopped: {child.stderr.read()}"
         assert time.monotonic() < deadline, "no commit within 120 s"
         found = list(cache.glob("*.partial/progress.json"))
         record = json.loads(found[0].read_text()) if found else None
