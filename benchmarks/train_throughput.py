@@ -180,6 +180,7 @@ def main() -> None:
                 continue
             try:
                 rates[name].append(_child(name, args.steps))
+                print(f"    round: {name} {rates[name][-1]:.1f} images/s", flush=True)
             except subprocess.CalledProcessError as failure:
                 failures[name] = failure.stderr.strip().splitlines()[-1] + (
                     " (pip install torch==2.13.0)" if "torch" in failure.stderr else "")
