@@ -142,7 +142,7 @@ def test_cache_skips_decoding_until_a_file_changes(tmp_path: Path, monkeypatch) 
     def no_decoding(*args, **kwargs):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(data, "load_folder", no_decoding)
+    monkeypatch.setattr(data, "decoded_files", no_decoding)
     second = load_images(str(tmp_path / "photos"), SIZE, cache_dir=tmp_path / "cache")
     assert second.from_cache and not first.from_cache
     assert np.array_equal(first.images, second.images)

@@ -1,23 +1,27 @@
 """Training images from a folder, an MNIST-format IDX file or the built-in `shapes` set.
 
-Everything ends as one uint8 array (N, size, size, 3), cached on disk, plus a one-line summary of
-what was used and what was skipped.
+Everything ends as one uint8 array (N, size, size, 3) plus a one-line summary of what was used
+and what was skipped. The array is a read-only memory map of the image store (store.py), decoded
+once per (data, size, background) and kept in the cache, so training holds only its batches.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import UserError
-from .cache import ImageCache, cache_key, default_cache_dir
+from .cache import cache_key, default_cache_dir
 from .decode import IMAGE_SUFFIXES, Rgb
-from .folder import list_files, load_folder
+from .folder import decoded_files, list_files, load_folder
 from .idx import idx_images, is_idx_file
 from .shapes import generate_shapes
+from .store import ImageStore, Producer
 
 __all__ = ["BUILTIN_SHAPES", "MIN_IMAGES", "ImageSet", "load_images"]
 
@@ -29,7 +33,7 @@ SHAPES_SEED = 0
 
 @dataclass
 class ImageSet:
-    images: np.ndarray  # uint8, (N, size, size, 3)
+    images: np.ndarray  # uint8, (N, size, size, 3); a read-only np.memmap when from the store
     source: str
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
     from_cache: bool = False
@@ -48,22 +52,68 @@ class ImageSet:
 
 
 def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
-                cache_dir: Path | None = None, use_cache: bool = True) -> ImageSet:
-    """Resolve DATA (a folder, an IDX file, `shapes` or `shapes:COUNT`) and load it, cached."""
+                cache_dir: Path | None = None, use_cache: bool = True,
+                progress: bool = False) -> ImageSet:
+    """Resolve DATA (a folder, an IDX file, `shapes` or `shapes:COUNT`) and load it: from the
+    image store, decoding into it first when needed (with a bar on a terminal if `progress`).
+    Without the cache, or when it cannot be written, the images are decoded into memory."""
     kind, target, fingerprint = _resolve(data)
-    fingerprint = [kind, fingerprint, size, list(background)]
-    cache = ImageCache(cache_dir or default_cache_dir()) if use_cache else None
-    key = cache_key(fingerprint)
-    hit = cache.get(key) if cache else None
-    if hit is not None:
-        images, meta = hit
-        result = ImageSet(images, meta["source"], [tuple(s) for s in meta["skipped"]], True)
-    else:
+    key = cache_key([kind, fingerprint, size, list(background)])
+    store = ImageStore(cache_dir or default_cache_dir()) if use_cache else None
+    result = None
+    if store:
+        hit = store.open(key)
+        if hit is None:
+            inputs, produce = _producer(kind, target, size, background)
+            try:
+                with _decode_bar(progress, data) as bar:
+                    result = _from_store(store.build(key, inputs, size, produce,
+                                                     {"source": _source(kind, target)}, bar))
+                result.from_cache = False
+            except (OSError, UserError):
+                result = None  # the cache is only an optimisation
+        else:
+            result = _from_store(hit)
+    if result is None:
         result = _load(kind, target, size, background)
-        if cache:
-            cache.put(key, result.images, {"source": result.source, "skipped": result.skipped})
     _require_enough(result, data)
     return result
+
+
+def _from_store(hit: tuple[np.ndarray, dict]) -> ImageSet:
+    images, meta = hit
+    return ImageSet(images, meta["source"], [tuple(s) for s in meta["skipped"]], True)
+
+
+def _producer(kind: str, target: Path | int, size: int, background: Rgb) -> tuple[int, Producer]:
+    """(number of inputs, what yields them decoded from a given input on) for the store."""
+    if kind == "folder":
+        files = list_files(target)
+        return len(files), lambda start: decoded_files(target, files[start:], size, background)
+    # IDX files and the built-in set are made whole in seconds: no need to resume inside them.
+    images = _load(kind, target, size, background).images
+    return len(images), lambda start: iter(images[start:])
+
+
+@contextmanager
+def _decode_bar(show: bool, data: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar with rate and ETA on stderr, drawn only on a terminal."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, initial=done, unit="img", desc=f"decoding {data}",
+                       disable=None if show else True, mininterval=0.5, smoothing=0.05)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _resolve(data: str) -> tuple[str, Path | int, list]:
@@ -89,14 +139,20 @@ def _resolve(data: str) -> tuple[str, Path | int, list]:
                                     f"or '{BUILTIN_SHAPES}:COUNT'")
 
 
+def _source(kind: str, target: Path | int) -> str:
+    if kind == "shapes":
+        return f"built-in '{BUILTIN_SHAPES}' ({target} generated images)"
+    return str(target)
+
+
 def _load(kind: str, target: Path | int, size: int, background: Rgb) -> ImageSet:
+    """Decode into memory."""
     if kind == "folder":
         images, skipped = load_folder(target, size, background)
-        return ImageSet(images, str(target), skipped)
+        return ImageSet(images, _source(kind, target), skipped)
     if kind == "idx":
-        return ImageSet(idx_images(target, size), str(target))
-    return ImageSet(generate_shapes(target, size, SHAPES_SEED),
-                    f"built-in '{BUILTIN_SHAPES}' ({target} generated images)")
+        return ImageSet(idx_images(target, size), _source(kind, target))
+    return ImageSet(generate_shapes(target, size, SHAPES_SEED), _source(kind, target))
 
 
 def _require_enough(result: ImageSet, data: str) -> None:

@@ -1,8 +1,8 @@
-"""Decoded images kept on disk (uint8 .npy), keyed by a hash of everything that shaped them.
+"""Where decoded images are kept, and the key that says which decode an entry holds.
 
-A second run on the same files (same paths, sizes and mtimes, same options) loads the array in a
-fraction of a second instead of decoding again. The cache is only an optimisation: an unreadable
-or unwritable cache is ignored.
+The key hashes everything that shaped the pixels (the files' paths, sizes and mtimes, or the IDX
+file, or the built-in set's count and seed; the size and background), so a changed file, option
+or decoder gives a new key and the old entry simply stops matching.
 """
 
 from __future__ import annotations
@@ -11,12 +11,9 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
+from ..files import cache_root
 
-from ..errors import UserError
-from ..files import cache_root, write_atomically
-
-VERSION = 2  # bump when decoding or the built-in set changes, so old entries stop matching
+VERSION = 3  # bump when decoding, the built-in set or the store's layout changes
 
 
 def default_cache_dir() -> Path:
@@ -27,25 +24,3 @@ def default_cache_dir() -> Path:
 def cache_key(fingerprint: object) -> str:
     text = json.dumps([VERSION, fingerprint], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-class ImageCache:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def get(self, key: str) -> tuple[np.ndarray, dict] | None:
-        try:
-            meta = json.loads((self.folder / f"{key}.json").read_text())
-            images = np.load(self.folder / f"{key}.npy", allow_pickle=False)
-        except (OSError, ValueError):
-            return None
-        return images, meta
-
-    def put(self, key: str, images: np.ndarray, meta: dict) -> None:
-        """Write the array, then its metadata: an entry without metadata is never read."""
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            write_atomically(self.folder / f"{key}.npy", lambda f: np.save(f, images))
-            write_atomically(self.folder / f"{key}.json", json.dumps(meta))
-        except (OSError, UserError):
-            pass

@@ -7,8 +7,10 @@ counted as skipped, with its reason.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -27,26 +29,39 @@ def list_files(folder: Path) -> list[Path]:
 
 def load_folder(folder: Path, size: int,
                 background: Rgb) -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Decode every file; return the images and (relative path, reason) for each skipped file."""
-    files = list_files(folder)
+    """Decode every file into memory (when the image store is off); return the images and
+    (relative path, reason) for each skipped file."""
     images, skipped = [], []
-    for path, result in zip(files, _decode_all(files, size, background), strict=True):
-        if isinstance(result, Unusable):
-            skipped.append((path.relative_to(folder).as_posix(), result.reason))
-        else:
-            images.append(result)
+    for result in decoded_files(folder, list_files(folder), size, background):
+        (skipped if isinstance(result, tuple) else images).append(result)
     array = np.stack(images) if images else np.zeros((0, size, size, 3), np.uint8)
     return array, skipped
 
 
-def _decode_all(files: list[Path], size: int, background: Rgb) -> Iterator[np.ndarray | Unusable]:
-    def decode(path: Path) -> np.ndarray | Unusable:
+def decoded_files(folder: Path, files: list[Path], size: int,
+                  background: Rgb) -> Iterator[np.ndarray | tuple[str, str]]:
+    """Each file's image, or (relative path, reason) when it is skipped, in order.
+
+    Pillow releases the GIL while it decodes, so threads use the cores; at most 8 at once, since
+    each may hold a decompressed image of up to ~90 megapixels. Only a few files per thread are
+    ahead of the consumer, so memory stays flat however many files there are.
+    """
+    def decode(path: Path) -> np.ndarray | tuple[str, str]:
         try:
             return decode_image(path, size, background)
         except Unusable as unusable:
-            return unusable
+            return path.relative_to(folder).as_posix(), unusable.reason
 
-    # Pillow releases the GIL while it decodes, so threads use the cores; at most 8 at once,
-    # since each may hold a decompressed image of up to ~90 megapixels.
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
-        yield from pool.map(decode, files)
+    workers = min(8, os.cpu_count() or 1)
+    remaining = iter(files)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        window = deque(pool.submit(decode, path) for path in islice(remaining, workers * 4))
+        try:
+            while window:
+                result = window.popleft().result()
+                for path in islice(remaining, 1):
+                    window.append(pool.submit(decode, path))
+                yield result
+        finally:  # stopped early (Ctrl-C): do not decode what nobody will read
+            for future in window:
+                future.cancel()

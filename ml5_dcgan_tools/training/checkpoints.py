@@ -23,11 +23,16 @@ def _path(folder: Path, step: int) -> Path:
     return folder / f"step-{step:09d}.npz"
 
 
-def save_checkpoint(folder: Path, step: int, variables: dict[str, list]) -> Path:
-    """Save `variables` (group name -> list of variables) at `step`; prune older checkpoints."""
+def snapshot(variables: dict[str, list]) -> dict[str, np.ndarray]:
+    """A copy of `variables` (group name -> list of variables) as arrays, taken now: what a
+    checkpoint written later, in the background, must hold."""
+    return {f"{group}/{i:04d}": np.array(v.numpy()) for group, items in variables.items()
+            for i, v in enumerate(items)}
+
+
+def save_checkpoint(folder: Path, step: int, arrays: dict[str, np.ndarray]) -> Path:
+    """Save a snapshot() at `step`; prune older checkpoints."""
     folder.mkdir(parents=True, exist_ok=True)
-    arrays = {f"{group}/{i:04d}": v.numpy() for group, items in variables.items()
-              for i, v in enumerate(items)}
     path = _path(folder, step)
     write_atomically(path, lambda file: np.savez(file, step=np.int64(step), **arrays))
     for old in sorted(folder.glob("step-*.npz"))[:-KEEP]:

@@ -19,7 +19,8 @@ from ..data import load_images
 from ..data.pipeline import epoch_batches
 from ..errors import UserError
 from ..model import count_parameters
-from .checkpoints import restore_latest, save_checkpoint, save_generator
+from .background import BackgroundWriter
+from .checkpoints import restore_latest, save_checkpoint, save_generator, snapshot
 from .config import TrainConfig
 from .gan import Gan, make_train_step
 from .hardware import dtype_policy, make_strategy, resolve_mixed_precision, writes_run_folder
@@ -69,7 +70,8 @@ def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> Trai
 
 
 def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> TrainResult:
-    images = load_images(config.data, config.size, background=config.background)
+    images = load_images(config.data, config.size, background=config.background,
+                         progress=not quiet)
     if len(images.images) < config.batch_size:
         raise UserError(f"{len(images.images)} images are fewer than one batch of "
                         f"{config.batch_size}", where=config.data,
@@ -140,11 +142,20 @@ class _Loop:
         self.metrics, self.images, self.steps_per_epoch = metrics, images, steps_per_epoch
         self.train_step = make_train_step(gan, config, strategy)
         self.events = EventWriter(out.tensorboard)
+        self.writer = BackgroundWriter()  # files are written off the training thread
         grid_size = 64 if config.size <= 64 else 16
         self.latents = fixed_latents(grid_size, config.latent_dim, config.seed)
         self.saved_step = -1
 
     def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
+        try:
+            step = self._steps(step, total, progress, stop)
+            self.writer.drain()
+        finally:
+            self.writer.close()  # also on a second Ctrl-C: what was asked for is still written
+        return step
+
+    def _steps(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
         config, per_epoch = self.config, self.steps_per_epoch
         self.quality = QualityTracker(self.out, config, self.images, step)
         last_log, last_time, losses = step, time.monotonic(), {}
@@ -184,24 +195,30 @@ class _Loop:
         self.metrics.append({"epoch": epoch, "step": step, **{k: round(v, 5) for k, v in
                              losses.items()}, "images_per_sec": round(rate, 1),
                              "time": round(time.time(), 3), **quality})
-        self.events.scalars(step, {**losses, "images_per_sec": rate, **quality})
+        self.writer.submit(self.events.scalars, step,
+                           {**losses, "images_per_sec": rate, **quality})
 
     def _end_of_epoch(self, step: int, epoch: int, losses: dict[str, float],
                       progress: Progress) -> None:
-        grid = image_grid(to_uint8(self.gan.sampler(self.latents, training=False)))
-        save_png(grid, self.out.sample_path(epoch))
-        progress_gif(sorted(self.out.samples.glob("epoch-*.png")), self.out.progress_gif)
-        self.events.image(step, "samples", grid)
+        pixels = to_uint8(self.gan.sampler(self.latents, training=False))
+        self.writer.submit(self._write_samples, step, epoch, pixels)
         self._checkpoint(step)
         live = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
         progress.line(f"epoch {epoch}/{self.config.epochs}  step {step}  {live}")
+
+    def _write_samples(self, step: int, epoch: int, pixels: np.ndarray) -> None:
+        grid = image_grid(pixels)
+        save_png(grid, self.out.sample_path(epoch))
+        progress_gif(sorted(self.out.samples.glob("epoch-*.png")), self.out.progress_gif)
+        self.events.image(step, "samples", grid)
 
     def _checkpoint(self, step: int) -> None:
         if step == self.saved_step:
             return
         self.saved_step = step
-        save_checkpoint(self.out.checkpoints, step, self.gan.variables())
-        self.events.flush()
+        self.writer.submit(save_checkpoint, self.out.checkpoints, step,
+                           snapshot(self.gan.variables()))
+        self.writer.submit(self.events.flush)
 
     def _save_generators(self) -> None:
         pairs = [(self.gan.generator, self.out.generator)]
