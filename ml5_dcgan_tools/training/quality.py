@@ -18,7 +18,7 @@ from ..evaluation.pattern import shared_pattern
 from ..files import write_atomically
 from .checkpoints import save_generator
 from .config import TrainConfig
-from .run_folder import RunFolder
+from .run_folder import RunFolder, read_best
 from .samples import fixed_latents, to_uint8
 
 SAMPLES = 500  # small enough for a few seconds on a CPU, every few thousand steps
@@ -41,11 +41,10 @@ class QualityTracker:
 
     def _rewind(self, step: int) -> dict | None:
         """The best so far, forgetting one recorded after the checkpoint a run resumes from."""
-        try:
-            best = json.loads(self.run.best.read_text())
-        except (OSError, ValueError):
+        best = read_best(self.run)
+        if best is None:
             return None
-        if best.get("step", step + 1) <= step:
+        if best["step"] <= step:
             return best
         self.run.best.unlink(missing_ok=True)
         self.run.generator_best.unlink(missing_ok=True)

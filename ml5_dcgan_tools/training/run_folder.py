@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import UsageError, UserError
 from .config import TrainConfig
+from .metrics import MetricsLog
 
 TRAINING_FACTS = "training.json"
 _RECIPE = ("size", "latent_dim", "width", "epochs", "batch_size", "ema", "augment",
@@ -91,7 +92,7 @@ def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
     if match[1]:
         return _checkpoint_generator(run, int(match[1]))
     if checkpoint == "best":
-        best = _read_best(run)
+        best = read_best(run)
         if best and run.generator_best.is_file():
             return run.generator_best, (f"best checkpoint: step {best['step']} (Fréchet "
                                         f"distance {best['fd']:.2f} during training)")
@@ -105,7 +106,8 @@ def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
     return last, note
 
 
-def _read_best(run: RunFolder) -> dict | None:
+def read_best(run: RunFolder) -> dict | None:
+    """``best.json`` (the best evaluated step and its figures), None when absent or unreadable."""
     try:
         best = json.loads(run.best.read_text())
         return best if isinstance(best.get("step"), int) else None
@@ -136,9 +138,8 @@ def training_facts(path: Path) -> dict[str, Any]:
     run = RunFolder(path)
     try:
         saved = json.loads(run.config.read_text(encoding="utf-8"))
-        lines = run.metrics.read_text(encoding="utf-8").splitlines() if run.metrics.is_file() \
-            else []
-        steps = json.loads(lines[-1])["step"] if lines else 0
+        records = MetricsLog(run.metrics).read()
+        steps = records[-1]["step"] if records else 0
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     facts = saved.get("run", {})
