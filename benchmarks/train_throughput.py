@@ -47,64 +47,16 @@ def keras_step_rate(steps: int, mixed_precision: bool, xla: bool) -> float:
 
 
 def torch_step_rate(steps: int, tuned: bool = False) -> float:
-    """The training step of pytorch/examples/dcgan/main.py, unchanged; `tuned`: the forward passes
-    under torch.autocast("cpu", dtype=torch.bfloat16), models and batch in channels-last memory
-    (losses in float32: BCELoss is not autocast-safe)."""
-    import contextlib
-
+    """The pytorch/examples DCGAN step (pytorch_dcgan.py) at our model's size; `tuned`: bfloat16
+    autocast and channels-last."""
     import torch
-    from torch import nn
 
-    torch.set_num_threads(os.cpu_count() or 1)
-    w = WIDTH  # ngf = ndf
+    sys.path.insert(0, str(Path(__file__).parent))
+    from pytorch_dcgan import build
 
-    def up(inputs: int, outputs: int, stride: int = 2, padding: int = 1) -> list:
-        return [nn.ConvTranspose2d(inputs, outputs, 4, stride, padding, bias=False),
-                nn.BatchNorm2d(outputs), nn.ReLU(True)]
-
-    def down(inputs: int, outputs: int) -> list:
-        return [nn.Conv2d(inputs, outputs, 4, 2, 1, bias=False), nn.BatchNorm2d(outputs),
-                nn.LeakyReLU(0.2, True)]
-
-    generator = nn.Sequential(
-        *up(LATENT, w * 8, 1, 0), *up(w * 8, w * 4), *up(w * 4, w * 2), *up(w * 2, w),
-        nn.ConvTranspose2d(w, 3, 4, 2, 1, bias=False), nn.Tanh())
-    discriminator = nn.Sequential(
-        nn.Conv2d(3, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-        *down(w, w * 2), *down(w * 2, w * 4), *down(w * 4, w * 8),
-        nn.Conv2d(w * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
-    criterion = nn.BCELoss()
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    peer = build(LATENT, WIDTH, tuned)
     real = torch.rand(BATCH, 3, SIZE, SIZE) * 2 - 1
-    ones, zeros = torch.ones(BATCH), torch.zeros(BATCH)
-    autocast = contextlib.nullcontext
-    if tuned:
-        generator = generator.to(memory_format=torch.channels_last)
-        discriminator = discriminator.to(memory_format=torch.channels_last)
-        real = real.contiguous(memory_format=torch.channels_last)
-
-        def autocast() -> contextlib.AbstractContextManager:
-            return torch.autocast("cpu", dtype=torch.bfloat16)
-
-    def judge(images: torch.Tensor) -> torch.Tensor:
-        with autocast():
-            return discriminator(images).view(-1).float()
-
-    def step(_: int) -> None:
-        discriminator.zero_grad()
-        error_real = criterion(judge(real), ones)
-        error_real.backward()
-        with autocast():
-            fake = generator(torch.randn(BATCH, LATENT, 1, 1))
-        error_fake = criterion(judge(fake.detach()), zeros)
-        error_fake.backward()
-        d_optimizer.step()
-        generator.zero_grad()
-        criterion(judge(fake), ones).backward()
-        g_optimizer.step()
-
-    return _time(step, steps)
+    return _time(lambda _: peer.step(real), steps)
 
 
 def _time(step, steps: int) -> float:

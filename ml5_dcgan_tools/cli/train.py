@@ -87,6 +87,10 @@ Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped
               help="Steps between quality evaluations (a cheap `evaluate` on 500 samples, also "
                    "at the end) into metrics.jsonl and TensorBoard; the best generator is kept "
                    "as generator_best.keras. 0 turns them off.")
+@click.option("--minutes", type=float, default=None,
+              help="Stop after this many minutes of training (evaluations not counted), with a "
+                   "checkpoint, samples and the generators saved, as Ctrl-C does; --epochs is "
+                   "then an upper bound. A resumed run gets the same budget again.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
 def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path | None,

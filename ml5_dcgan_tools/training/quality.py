@@ -50,9 +50,10 @@ class QualityTracker:
         self.run.generator_best.unlink(missing_ok=True)
         return None
 
-    def check(self, step: int, total: int, sampler: keras.Model) -> dict[str, float]:
-        """{} unless an evaluation is due at `step`; else its figures, named eval_*."""
-        if not self.enabled or (step % self.config.eval_every and step != total):
+    def check(self, step: int, last: bool, sampler: keras.Model) -> dict[str, float]:
+        """{} unless an evaluation is due at `step` (or it is the `last` step of the run or of
+        its time budget); else its figures, named eval_*."""
+        if not self.enabled or (step % self.config.eval_every and not last):
             return {}
         images = np.concatenate([to_uint8(sampler(self.latents[i:i + BATCH], training=False))
                                  for i in range(0, len(self.latents), BATCH)])

@@ -111,12 +111,13 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
             step = loop.run(step, total, progress, stop)
         if not chief:
             shutil.rmtree(out.path, ignore_errors=True)
-        if stop.requested:
-            progress.line(f"stopped at step {step} of {total}; checkpoint saved. Continue with: "
+        if stop.requested or loop.out_of_time:
+            why = f"{config.minutes:g} minutes of training" if loop.out_of_time else "stopped"
+            progress.line(f"{why}: step {step} of {total}; checkpoint saved. Continue with: "
                           f"ml5-dcgan train --resume {run.path}")
         else:
             progress.line(f"done: {step} steps; generator saved to {run.generator}")
-    return TrainResult(run.path, step, total, stop.requested)
+    return TrainResult(run.path, step, total, stop.requested or loop.out_of_time)
 
 
 def _run_facts(config: TrainConfig, gan: Gan, data_summary: str, steps_per_epoch: int,
@@ -146,6 +147,7 @@ class _Loop:
         grid_size = 64 if config.size <= 64 else 16
         self.latents = fixed_latents(grid_size, config.latent_dim, config.seed)
         self.saved_step = -1
+        self.out_of_time = False
 
     def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
         try:
@@ -159,17 +161,21 @@ class _Loop:
         config, per_epoch = self.config, self.steps_per_epoch
         self.quality = QualityTracker(self.out, config, self.images, step)
         last_log, last_time, losses = step, time.monotonic(), {}
-        while step < total and not stop.requested:
+        deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
+        while step < total and not stop.requested and not self.out_of_time:
             epoch, skip = divmod(step, per_epoch)
             batches = self.strategy.experimental_distribute_dataset(
                 epoch_batches(self.images, config.batch_size, epoch, config.seed, skip))
             for batch in batches:
                 result = self.train_step(batch, tf.constant(step, tf.int64))
                 step += 1
+                self.out_of_time = time.monotonic() >= deadline
+                last = step == total or self.out_of_time
                 started = time.monotonic()
-                quality = self.quality.check(step, total, self.gan.sampler)  # {} unless due
+                quality = self.quality.check(step, last, self.gan.sampler)  # {} unless due
                 last_time += time.monotonic() - started  # evaluating is not training time
-                if step % config.log_every == 0 or step == total or quality:
+                deadline += time.monotonic() - started
+                if step % config.log_every == 0 or last or quality:
                     now = time.monotonic()
                     losses = {name: float(value) for name, value in result.items()}
                     rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
@@ -180,12 +186,14 @@ class _Loop:
                 progress.update(step, epoch + 1, config.epochs, losses)
                 if step % config.checkpoint_every == 0:
                     self._checkpoint(step)
-                if stop.requested:
+                if stop.requested or self.out_of_time:
                     break
             else:
                 self._end_of_epoch(step, epoch + 1, losses, progress)
                 last_time = time.monotonic()  # sampling and saving are not training time
-        if stop.requested or step >= total:
+        if self.out_of_time:
+            self._end_of_epoch(step, epoch + 1, losses, progress)
+        if stop.requested or self.out_of_time or step >= total:
             self._checkpoint(step)
             self._save_generators()
         return step

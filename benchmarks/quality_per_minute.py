@@ -1,0 +1,136 @@
+"""Picture quality per minute of training: `ml5-dcgan train` with its defaults against the
+pytorch/examples DCGAN (pytorch_dcgan.py), same data, same minutes, several seeds, at 64 px.
+
+    python benchmarks/quality_per_minute.py --dataset mnist=TRAIN_IDX[,HELDOUT_IDX] \\
+        [--dataset fashion=...] [--minutes 4] [--seeds 0 1 2] [--out quality-per-minute]
+    python benchmarks/quality_per_minute.py --dataset photos=my-folder/ --minutes 10
+
+Each trainer runs in its own process, one after the other, for --minutes of training time as
+each counts it (ours: `train --minutes`, which leaves out its quality evaluations; the peer: its
+loop from the first step; start-up and decoding are not counted for either). Ours is then sampled
+from its best checkpoint (what `export` takes), the peer's generator in inference mode. Both are
+scored by `ml5-dcgan evaluate`'s figures (Fréchet distance and KID on the fixed random-convolution
+embedding, precision/recall/coverage) against held-out images when given (else the training
+images): 2,000 samples each. Prints medians with the range over seeds, and writes OUT/results.json
+and OUT/DATASET.png (seed 0's samples side by side, ours left). Needs torch for the peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).parent
+SAMPLES = 2000
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def run_ours(data: str, minutes: float, seed: int, scratch: Path) -> tuple[np.ndarray, dict]:
+    from ml5_dcgan_tools.generator_source import load_generator
+    from ml5_dcgan_tools.training.generate import generated_images
+    from ml5_dcgan_tools.training.samples import fixed_latents
+
+    run = scratch / f"ours-{seed}"
+    subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", data, "--out", str(run),
+                    "--seed", str(seed), "--minutes", str(minutes), "--quiet"],
+                   env=ENV, check=True)
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    config = json.loads((run / "config.json").read_text())
+    generator = load_generator(run)
+    fake = generated_images(generator, fixed_latents(SAMPLES, generator.input_shape[-1],
+                                                     seed + 1))
+    steps = records[-1]["step"]
+    rates = [r["images_per_sec"] for r in records if r["step"] > config["log_every"]] or [
+        r["images_per_sec"] for r in records]  # the first line's rate includes compiling
+    return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1)}
+
+
+def run_peer(data: str, minutes: float, seed: int, scratch: Path) -> tuple[np.ndarray, dict]:
+    out = scratch / f"peer-{seed}.npy"
+    result = subprocess.run([sys.executable, str(HERE / "pytorch_dcgan.py"), "--data", data,
+                             "--minutes", str(minutes), "--seed", str(seed), "--count",
+                             str(SAMPLES), "--samples", str(out)],
+                            env=ENV, check=True, capture_output=True, text=True)
+    return np.load(out), json.loads(result.stdout.strip().splitlines()[-1])
+
+
+TRAINERS = {"ml5-dcgan (defaults)": run_ours, "pytorch/examples DCGAN": run_peer}
+
+
+def score(fake: np.ndarray, reference: np.ndarray, seed: int) -> dict:
+    from ml5_dcgan_tools.evaluation.evaluate import evaluate_images
+
+    report = evaluate_images(fake, reference, seed=seed)
+    m = report.manifold
+    return {"fd": report.fd, "kid": report.kid, "precision": m.precision, "recall": m.recall,
+            "coverage": m.coverage, "fd_real": report.fd_real, "collapsed": m.collapsed,
+            "patterned": report.patterned}
+
+
+def spread(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
+    values = [v * scale for v in values]
+    return (f"{statistics.median(values):.{digits}f} [{min(values):.{digits}f}–"
+            f"{max(values):.{digits}f}]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", action="append", required=True,
+                        help="NAME=TRAIN[,HELDOUT]: anything `ml5-dcgan train` reads")
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=Path("quality-per-minute"))
+    args = parser.parse_args()
+    from ml5_dcgan_tools.data import load_images
+    from ml5_dcgan_tools.training.samples import image_grid, save_png
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: dict = {"minutes": args.minutes, "samples": SAMPLES, "cpu_cores": os.cpu_count(),
+                     "datasets": {}}
+    for spec in args.dataset:
+        name, _, paths = spec.partition("=")
+        train, _, heldout = paths.partition(",")
+        reference = load_images(heldout or train, 64, progress=False).images
+        rows: dict = {trainer: [] for trainer in TRAINERS}
+        grids = []
+        with tempfile.TemporaryDirectory(prefix="ml5-dcgan-qpm-") as scratch:
+            for seed in args.seeds:
+                for trainer, run in TRAINERS.items():  # interleaved: load hits both alike
+                    fake, facts = run(train, args.minutes, seed, Path(scratch))
+                    rows[trainer].append({"seed": seed, **facts,
+                                          **score(fake, reference, seed)})
+                    print(f"{name} seed {seed} {trainer}: " + json.dumps(rows[trainer][-1]),
+                          flush=True)
+                    if seed == args.seeds[0]:
+                        grids.append(np.asarray(image_grid(fake[:64])))
+        gap = np.full((grids[0].shape[0], 8, 3), 255, np.uint8)
+        save_png(Image.fromarray(np.concatenate([grids[0], gap, grids[1]], axis=1)),
+                 args.out / f"{name}.png")
+        results["datasets"][name] = {"train": train, "heldout": heldout or None, "runs": rows}
+        print(f"\n{name}: {args.minutes:g} minutes of training, median [range] over seeds "
+              f"{args.seeds}, {SAMPLES} samples vs {'held-out' if heldout else 'training'} "
+              f"images (real vs real FD {rows[next(iter(TRAINERS))][0]['fd_real']:.2f})")
+        print("| trainer | FD | KID x 1000 | precision | recall | coverage | steps | images/s |")
+        print("|---|---|---|---|---|---|---|---|")
+        for trainer, runs in rows.items():
+            def column(key: str, scale: float = 1.0, digits: int = 1,
+                       runs: list = runs) -> str:
+                return spread([r[key] for r in runs], scale, digits)
+            print(f"| {trainer} | {column('fd')} | {column('kid', 1000)} | "
+                  f"{column('precision', digits=2)} | {column('recall', digits=2)} | "
+                  f"{column('coverage', digits=2)} | {column('steps', digits=0)} | "
+                  f"{column('images_per_sec')} |", flush=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
