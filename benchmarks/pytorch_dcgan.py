@@ -1,5 +1,6 @@
 """The peer every benchmark here is measured against: the DCGAN of pytorch/examples
-(dcgan/main.py) at 64x64 (the only size its networks are built for), written out from its recipe:
+(dcgan/main.py) at 64x64 (the only size its networks are built for; 32 px drops one block from
+each network), written out from its recipe:
 ConvTranspose/BatchNorm/ReLU generator, Conv/BatchNorm/LeakyReLU(0.2) discriminator, N(0, 0.02)
 weights (BatchNorm scale N(1, 0.02)), BCE on sigmoid outputs with labels 1 and 0, Adam(2e-4,
 beta1 0.5) for both, one discriminator update on a real and a fake batch, then one generator
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import time
@@ -56,16 +58,21 @@ class Peer:
     latent_dim: int
 
 
-def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False) -> Peer:
+def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False,
+          size: int = SIZE) -> Peer:
+    """The example's networks at 64 px; at 32 px one block fewer in each (4x4 -> 32x32), as the
+    DCGAN ports to 32-pixel data do, the example itself building 64 px only."""
     torch.set_num_threads(os.cpu_count() or 1)
-    w = width
-    generator = nn.Sequential(
-        *_up(latent_dim, w * 8, 1, 0), *_up(w * 8, w * 4), *_up(w * 4, w * 2), *_up(w * 2, w),
-        nn.ConvTranspose2d(w, 3, 4, 2, 1, bias=False), nn.Tanh())
+    blocks = {32: 3, 64: 4}[size]
+    channels = [width * 2**i for i in reversed(range(blocks))]  # e.g. 8w, 4w, 2w, w
+    ups = [layer for a, b in itertools.pairwise(channels) for layer in _up(a, b)]
+    generator = nn.Sequential(*_up(latent_dim, channels[0], 1, 0), *ups,
+                              nn.ConvTranspose2d(width, 3, 4, 2, 1, bias=False), nn.Tanh())
+    rising = channels[::-1]
+    downs = [layer for a, b in itertools.pairwise(rising) for layer in _down(a, b)]
     discriminator = nn.Sequential(
-        nn.Conv2d(3, w, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True),
-        *_down(w, w * 2), *_down(w * 2, w * 4), *_down(w * 4, w * 8),
-        nn.Conv2d(w * 8, 1, 4, 1, 0, bias=False), nn.Sigmoid())
+        nn.Conv2d(3, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True), *downs,
+        nn.Conv2d(channels[0], 1, 4, 1, 0, bias=False), nn.Sigmoid())
     generator.apply(_init)
     discriminator.apply(_init)
     criterion = nn.BCELoss()
@@ -101,10 +108,10 @@ def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False) -> 
 
 
 def train_for(images: np.ndarray, minutes: float, seed: int) -> tuple[Peer, int, float]:
-    """Train on uint8 images (N, 64, 64, 3), shuffled each epoch, until `minutes` of training
+    """Train on uint8 images (N, size, size, 3), shuffled each epoch, until `minutes` of training
     have passed; returns the peer, its steps and its images/s."""
     torch.manual_seed(seed)
-    peer = build()
+    peer = build(size=images.shape[1])
     pixels = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
     generator = torch.Generator().manual_seed(seed)
     steps, started = 0, time.monotonic()
@@ -120,7 +127,7 @@ def train_for(images: np.ndarray, minutes: float, seed: int) -> tuple[Peer, int,
 
 
 def samples(peer: Peer, count: int, seed: int) -> np.ndarray:
-    """uint8 (count, 64, 64, 3) from the generator in inference mode (BatchNorm statistics)."""
+    """uint8 (count, size, size, 3) from the generator in inference mode (BatchNorm statistics)."""
     peer.generator.eval()
     latents = torch.randn(count, peer.latent_dim, 1, 1, generator=torch.Generator().manual_seed(
         seed))
@@ -135,12 +142,13 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--minutes", type=float, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--size", type=int, choices=(32, 64), default=SIZE)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--samples", required=True, help="where to save the .npy of samples")
     args = parser.parse_args()
     from ml5_dcgan_tools.data import load_images
 
-    images = load_images(args.data, SIZE, progress=False).images
+    images = load_images(args.data, args.size, progress=False).images
     peer, steps, rate = train_for(images, args.minutes, args.seed)
     np.save(args.samples, samples(peer, args.count, args.seed + 1))
     print(json.dumps({"steps": steps, "images_per_sec": round(rate, 1)}))

@@ -1,5 +1,6 @@
 """Picture quality per minute of training: `ml5-dcgan train` with its defaults against the
-pytorch/examples DCGAN (pytorch_dcgan.py), same data, same minutes, several seeds, at 64 px.
+pytorch/examples DCGAN (pytorch_dcgan.py), same data, same minutes, same image size, several
+seeds.
 
     python benchmarks/quality_per_minute.py --dataset mnist=TRAIN_IDX[,HELDOUT_IDX] \\
         [--dataset fashion=...] [--minutes 4] [--seeds 0 1 2] [--out quality-per-minute]
@@ -12,18 +13,21 @@ from its best checkpoint (what `export` takes), the peer's generator in inferenc
 scored by `ml5-dcgan evaluate`'s figures (Fréchet distance and KID on the fixed random-convolution
 embedding, precision/recall/coverage) against held-out images when given (else the training
 images): 2,000 samples each. Prints medians with the range over seeds, and writes OUT/results.json
-and OUT/DATASET.png (seed 0's samples side by side, ours left). Needs torch for the peer.
+and OUT/DATASET.png (the first seed's samples side by side, in the table's order). --variant runs
+ml5-dcgan again with other flags, for an ablation. Needs torch for the peer.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,14 +38,16 @@ SAMPLES = 2000
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 
-def run_ours(data: str, minutes: float, seed: int, scratch: Path) -> tuple[np.ndarray, dict]:
+def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
+             flags: str = "") -> tuple[np.ndarray, dict]:
     from ml5_dcgan_tools.generator_source import load_generator
     from ml5_dcgan_tools.training.generate import generated_images
     from ml5_dcgan_tools.training.samples import fixed_latents
 
-    run = scratch / f"ours-{seed}"
+    run = Path(tempfile.mkdtemp(prefix=f"ours-{seed}-", dir=scratch))
     subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", data, "--out", str(run),
-                    "--seed", str(seed), "--minutes", str(minutes), "--quiet"],
+                    "--size", str(size), "--seed", str(seed), "--minutes", str(minutes), "--quiet",
+                    *flags.split()],
                    env=ENV, check=True)
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     config = json.loads((run / "config.json").read_text())
@@ -54,16 +60,25 @@ def run_ours(data: str, minutes: float, seed: int, scratch: Path) -> tuple[np.nd
     return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1)}
 
 
-def run_peer(data: str, minutes: float, seed: int, scratch: Path) -> tuple[np.ndarray, dict]:
+def run_peer(data: str, size: int, minutes: float, seed: int,
+             scratch: Path) -> tuple[np.ndarray, dict]:
     out = scratch / f"peer-{seed}.npy"
     result = subprocess.run([sys.executable, str(HERE / "pytorch_dcgan.py"), "--data", data,
-                             "--minutes", str(minutes), "--seed", str(seed), "--count",
-                             str(SAMPLES), "--samples", str(out)],
+                             "--size", str(size), "--minutes", str(minutes), "--seed", str(seed),
+                             "--count", str(SAMPLES), "--samples", str(out)],
                             env=ENV, check=True, capture_output=True, text=True)
     return np.load(out), json.loads(result.stdout.strip().splitlines()[-1])
 
 
-TRAINERS = {"ml5-dcgan (defaults)": run_ours, "pytorch/examples DCGAN": run_peer}
+def trainers(variants: list[str], peer: bool) -> dict[str, Callable]:
+    """Our defaults, each NAME=FLAGS variant of them (an ablation), and the peer."""
+    runs: dict[str, Callable] = {"ml5-dcgan (defaults)": run_ours}
+    for variant in variants:
+        name, _, flags = variant.partition("=")
+        runs[f"ml5-dcgan {name}"] = functools.partial(run_ours, flags=flags)
+    if peer:
+        runs["pytorch/examples DCGAN"] = run_peer
+    return runs
 
 
 def score(fake: np.ndarray, reference: np.ndarray, seed: int) -> dict:
@@ -87,38 +102,44 @@ def main() -> None:
     parser.add_argument("--dataset", action="append", required=True,
                         help="NAME=TRAIN[,HELDOUT]: anything `ml5-dcgan train` reads")
     parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--size", type=int, choices=(32, 64), default=64)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--out", type=Path, default=Path("quality-per-minute"))
+    parser.add_argument("--variant", action="append", default=[],
+                        help='NAME="TRAIN FLAGS": also ml5-dcgan with these flags (an ablation)')
+    parser.add_argument("--no-peer", action="store_true", help="leave the PyTorch peer out")
     args = parser.parse_args()
+    runs = trainers(args.variant, not args.no_peer)
     from ml5_dcgan_tools.data import load_images
     from ml5_dcgan_tools.training.samples import image_grid, save_png
 
     args.out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"minutes": args.minutes, "samples": SAMPLES, "cpu_cores": os.cpu_count(),
-                     "datasets": {}}
+    results: dict = {"minutes": args.minutes, "size": args.size, "samples": SAMPLES,
+                     "cpu_cores": os.cpu_count(), "datasets": {}}
     for spec in args.dataset:
         name, _, paths = spec.partition("=")
         train, _, heldout = paths.partition(",")
-        reference = load_images(heldout or train, 64, progress=False).images
-        rows: dict = {trainer: [] for trainer in TRAINERS}
+        reference = load_images(heldout or train, args.size, progress=False).images
+        rows: dict = {trainer: [] for trainer in runs}
         grids = []
         with tempfile.TemporaryDirectory(prefix="ml5-dcgan-qpm-") as scratch:
             for seed in args.seeds:
-                for trainer, run in TRAINERS.items():  # interleaved: load hits both alike
-                    fake, facts = run(train, args.minutes, seed, Path(scratch))
+                for trainer, run in runs.items():  # interleaved: load hits all alike
+                    fake, facts = run(train, args.size, args.minutes, seed, Path(scratch))
                     rows[trainer].append({"seed": seed, **facts,
                                           **score(fake, reference, seed)})
                     print(f"{name} seed {seed} {trainer}: " + json.dumps(rows[trainer][-1]),
                           flush=True)
                     if seed == args.seeds[0]:
-                        grids.append(np.asarray(image_grid(fake[:64])))
+                        grids += [np.asarray(image_grid(fake[:64]))]
         gap = np.full((grids[0].shape[0], 8, 3), 255, np.uint8)
-        save_png(Image.fromarray(np.concatenate([grids[0], gap, grids[1]], axis=1)),
-                 args.out / f"{name}.png")
+        side_by_side = [part for grid in grids for part in (grid, gap)][:-1]
+        save_png(Image.fromarray(np.concatenate(side_by_side, axis=1)), args.out / f"{name}.png")
         results["datasets"][name] = {"train": train, "heldout": heldout or None, "runs": rows}
-        print(f"\n{name}: {args.minutes:g} minutes of training, median [range] over seeds "
-              f"{args.seeds}, {SAMPLES} samples vs {'held-out' if heldout else 'training'} "
-              f"images (real vs real FD {rows[next(iter(TRAINERS))][0]['fd_real']:.2f})")
+        print(f"\n{name}, {args.size} px: {args.minutes:g} minutes of training, median [range] "
+              f"over seeds {args.seeds}, {SAMPLES} samples vs "
+              f"{'held-out' if heldout else 'training'} images (real vs real FD "
+              f"{rows[next(iter(runs))][0]['fd_real']:.2f})")
         print("| trainer | FD | KID x 1000 | precision | recall | coverage | steps | images/s |")
         print("|---|---|---|---|---|---|---|---|")
         for trainer, runs in rows.items():

@@ -37,7 +37,7 @@ def keras_step_rate(steps: int, mixed_precision: bool, xla: bool) -> float:
     from ml5_dcgan_tools.training.hardware import dtype_policy
 
     config = TrainConfig(data="", size=SIZE, latent_dim=LATENT, width=WIDTH, batch_size=BATCH,
-                         mixed_precision=mixed_precision, xla=xla)
+                         ema=False, mixed_precision=mixed_precision, xla=xla)  # as the peer
     with dtype_policy(mixed_precision):
         gan = Gan.build(config, loss_scaling=False)
         step = make_train_step(gan, config, tf.distribute.get_strategy())
@@ -88,7 +88,7 @@ def end_to_end_rate(images: int, epochs: int, mixed_precision: bool) -> float:
         subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", str(folder), "--out",
                         str(out), "--size", str(SIZE), "--latent-dim", str(LATENT), "--width",
                         str(WIDTH), "--batch-size", str(BATCH), "--epochs", str(epochs),
-                        "--log-every", "1", precision],
+                        "--log-every", "1", "--no-ema", precision],
                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, check=True,
                        capture_output=True)
         records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]

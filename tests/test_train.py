@@ -93,6 +93,29 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "resumed" / "config.json").read_text())["epochs"] == 2
 
 
+def test_a_time_budget_stops_like_ctrl_c_and_each_resume_gets_it_again(tmp_path: Path) -> None:
+    train(tiny(epochs=1, eval_every=0), tmp_path / "straight", quiet=True)
+    budget = tiny(epochs=1, eval_every=0, minutes=1e-6)  # over after every first step
+    result = train(budget, tmp_path / "budget", quiet=True)
+    assert (result.step, result.total_steps, result.interrupted) == (1, 4, True)
+    run = RunFolder(tmp_path / "budget")
+    assert run.generator.is_file() and run.generator_ema.is_file()
+    assert [p.name for p in run.samples.iterdir()] == ["epoch-0001.png"]
+    steps = [resume(run.path, quiet=True).step for _ in range(3)]
+    assert steps == [2, 3, 4]
+    straight = keras.models.load_model(tmp_path / "straight" / "generator_ema.keras")
+    resumed = keras.models.load_model(run.generator_ema)
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_time_budget_ends_with_a_quality_evaluation(tmp_path: Path) -> None:
+    train(tiny(epochs=1, minutes=1e-6), tmp_path / "run", quiet=True)
+    run = RunFolder(tmp_path / "run")
+    assert json.loads(run.best.read_text())["step"] == 1
+    assert "eval_fd" in MetricsLog(run.metrics).read()[-1]
+
+
 def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path: Path) -> None:
     run = RunFolder(tmp_path / "run")
     train(tiny(epochs=1, checkpoint_every=3), run.path, quiet=True)
@@ -110,6 +133,8 @@ def test_clear_errors_for_runs_that_cannot_start(tmp_path: Path) -> None:
         train(tiny(batch_size=256), tmp_path / "a", quiet=True)
     with pytest.raises(UserError, match="--size must be one of"):
         train(tiny(size=48), tmp_path / "b", quiet=True)
+    with pytest.raises(UserError, match="--minutes must be positive"):
+        train(tiny(minutes=0.0), tmp_path / "c", quiet=True)
     with pytest.raises(UserError, match=r"not a run folder: no config\.json"):
         resume(tmp_path / "nothing", quiet=True)
     train(tiny(epochs=1), tmp_path / "run", quiet=True)

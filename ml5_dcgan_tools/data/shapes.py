@@ -17,17 +17,28 @@ _COLOURS = np.array([(230, 60, 50), (250, 190, 40), (60, 160, 230), (90, 200, 90
                      (170, 80, 200), (250, 250, 250), (20, 20, 20), (250, 120, 170)], np.float32)
 
 
+SHAPES = ("circle", "square", "triangle")
+COLOURS = len(_COLOURS)
+
+
 def generate_shapes(count: int, size: int, seed: int = 0) -> np.ndarray:
     """`count` RGB images (uint8, count x size x size x 3), one shape each."""
+    return labelled_shapes(count, size, seed)[0]
+
+
+def labelled_shapes(count: int, size: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The same images as `generate_shapes`, and for each its (shape, shape colour) indices into
+    SHAPES and the colour palette: what a judge of generated shapes is trained on."""
     rng = np.random.default_rng(seed)
     out = np.empty((count, size, size, 3), np.uint8)
+    labels = np.empty((count, 2), np.int64)
     for start in range(0, count, _CHUNK):
         n = min(_CHUNK, count - start)
-        out[start:start + n] = _render(rng, n, size)
-    return out
+        out[start:start + n], labels[start:start + n] = _render(rng, n, size)
+    return out, labels
 
 
-def _render(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+def _render(rng: np.random.Generator, n: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size - 0.5
     x, y = coords[None, None, :], coords[None, :, None]
     # Background: a palette colour, a little jittered, lighter at the top.
@@ -38,7 +49,8 @@ def _render(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
     centre = rng.uniform(-0.15, 0.15, (2, n, 1, 1))
     radius = rng.uniform(0.2, 0.32, (n, 1, 1))
     turn = rng.uniform(0, 2 * np.pi, (n, 1, 1))
-    colour = _COLOURS[rng.integers(0, len(_COLOURS), n)][:, None, None, :]
+    colour_index = rng.integers(0, len(_COLOURS), n)
+    colour = _COLOURS[colour_index][:, None, None, :]
     u = np.cos(turn) * (x - centre[0]) + np.sin(turn) * (y - centre[1])
     v = -np.sin(turn) * (x - centre[0]) + np.cos(turn) * (y - centre[1])
     inside = np.select(  # signed distance to the edge, positive inside
@@ -47,7 +59,8 @@ def _render(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
         _triangle(u, v, 1.3 * radius))
     coverage = np.clip(inside * size + 0.5, 0, 1)[..., None]  # anti-aliased edges
     image += coverage * (colour - image)
-    return np.clip(image, 0, 255).round().astype(np.uint8)
+    labels = np.stack([kind[:, 0, 0], colour_index], axis=1)
+    return np.clip(image, 0, 255).round().astype(np.uint8), labels
 
 
 def _triangle(u: np.ndarray, v: np.ndarray, radius: np.ndarray) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""Does a generator trained on the built-in `shapes` draw recognisable shapes? Judged by a
+classifier trained on the labelled built-in data (the data's generator knows each image's shape
+and shape colour), not by the GAN's own discriminator.
+
+    python benchmarks/shapes_judge.py SOURCE [SOURCE ...] [--samples 1000] [--json]
+
+SOURCE is anything `ml5-dcgan generate` takes (a run folder, a .keras file, a bundle). For each,
+and for as many real held-out images, it prints:
+  - shape confidence: the classifier's mean top probability over circle / square / triangle
+    (real images score about 1);
+  - recognisable: the share of samples whose shape it names with probability >= 0.9;
+  - shape balance: entropy of the predicted shapes over ln 3 (1 = all three equally often);
+  - classes: how many of the 24 (shape, colour) classes at least 0.5% of the samples fall in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+TRAINING_IMAGES, HELD_OUT = 12000, 2000
+RECOGNISED = 0.9
+CLASS_SHARE = 0.005
+
+
+@dataclass
+class Judgement:
+    source: str
+    samples: int
+    shape_confidence: float
+    recognisable: float
+    shape_balance: float
+    classes: int
+
+
+def train_judge(size: int, seed: int = 0):
+    """A small CNN with a shape head and a colour head; returns (model, held-out accuracies)."""
+    import keras
+
+    from ml5_dcgan_tools.data.shapes import COLOURS, SHAPES, labelled_shapes
+
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((size, size, 3))
+    x = keras.layers.Rescaling(1 / 127.5, -1.0)(inputs)
+    for filters in (32, 64, 128):
+        x = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Dense(128, activation="relu")(keras.layers.GlobalAveragePooling2D()(x))
+    model = keras.Model(inputs, {"shape": keras.layers.Dense(len(SHAPES), "softmax",
+                                                             name="shape")(x),
+                                 "colour": keras.layers.Dense(COLOURS, "softmax",
+                                                              name="colour")(x)})
+    model.compile("adam", {"shape": "sparse_categorical_crossentropy",
+                           "colour": "sparse_categorical_crossentropy"},
+                  metrics={"shape": "accuracy", "colour": "accuracy"})
+    images, labels = labelled_shapes(TRAINING_IMAGES, size, seed=1000 + seed)
+    model.fit(images, {"shape": labels[:, 0], "colour": labels[:, 1]}, batch_size=64, epochs=4,
+              verbose=0)
+    test, test_labels = labelled_shapes(HELD_OUT, size, seed=2000 + seed)
+    predicted = model.predict(test, batch_size=256, verbose=0)
+    accuracy = {head: float((predicted[head].argmax(1) == test_labels[:, i]).mean())
+                for i, head in enumerate(("shape", "colour"))}
+    return model, accuracy
+
+
+def judge(model, images: np.ndarray, source: str) -> Judgement:
+    """Score uint8 images (N, size, size, 3) with a model from `train_judge`."""
+    from ml5_dcgan_tools.data.shapes import COLOURS, SHAPES
+
+    predicted = model.predict(images, batch_size=256, verbose=0)
+    shape, colour = predicted["shape"], predicted["colour"]
+    counts = np.bincount(shape.argmax(1), minlength=len(SHAPES)) / len(images)
+    balance = -sum(p * math.log(p) for p in counts if p > 0) / math.log(len(SHAPES))
+    joint = np.bincount(shape.argmax(1) * COLOURS + colour.argmax(1),
+                        minlength=len(SHAPES) * COLOURS) / len(images)
+    return Judgement(source, len(images), float(shape.max(1).mean()),
+                     float((shape.max(1) >= RECOGNISED).mean()), float(balance),
+                     int((joint >= CLASS_SHARE).sum()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources", nargs="+", type=Path)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    from ml5_dcgan_tools.data.shapes import labelled_shapes
+    from ml5_dcgan_tools.generator_source import load_generator
+    from ml5_dcgan_tools.training.generate import generated_images
+    from ml5_dcgan_tools.training.samples import fixed_latents
+
+    judges: dict[int, tuple] = {}
+    rows = []
+    for source in args.sources:
+        generator = load_generator(source)
+        images = generated_images(generator, fixed_latents(args.samples,
+                                                           generator.input_shape[-1], 1))
+        size = images.shape[1]
+        if size not in judges:
+            judges[size] = train_judge(size)
+            real = labelled_shapes(args.samples, size, seed=3000)[0]
+            rows.append(judge(judges[size][0], real, f"real held-out shapes, {size} px"))
+        rows.append(judge(judges[size][0], images, str(source)))
+    if args.json:
+        print(json.dumps({"judges": {size: accuracy for size, (_, accuracy) in judges.items()},
+                          "rows": [asdict(row) for row in rows]}, indent=2))
+        return
+    for size, (_, accuracy) in judges.items():
+        print(f"judge at {size} px: held-out accuracy shape {accuracy['shape']:.3f}, colour "
+              f"{accuracy['colour']:.3f}")
+    print("| images | shape confidence | recognisable (p >= 0.9) | shape balance | classes of 24 |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row.source} | {row.shape_confidence:.2f} | {row.recognisable:.0%} | "
+              f"{row.shape_balance:.2f} | {row.classes} |")
+
+
+if __name__ == "__main__":
+    main()
