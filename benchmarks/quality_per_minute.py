@@ -142,15 +142,15 @@ def main() -> None:
               f"{rows[next(iter(runs))][0]['fd_real']:.2f})")
         print("| trainer | FD | KID x 1000 | precision | recall | coverage | steps | images/s |")
         print("|---|---|---|---|---|---|---|---|")
-        for trainer, runs in rows.items():
+        for trainer, seeds in rows.items():
             def column(key: str, scale: float = 1.0, digits: int = 1,
-                       runs: list = runs) -> str:
-                return spread([r[key] for r in runs], scale, digits)
+                       seeds: list = seeds) -> str:
+                return spread([r[key] for r in seeds], scale, digits)
             print(f"| {trainer} | {column('fd')} | {column('kid', 1000)} | "
                   f"{column('precision', digits=2)} | {column('recall', digits=2)} | "
                   f"{column('coverage', digits=2)} | {column('steps', digits=0)} | "
                   f"{column('images_per_sec')} |", flush=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
