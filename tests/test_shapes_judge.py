@@ -14,12 +14,12 @@ from shapes_judge import judge, train_judge
 
 from ml5_dcgan_tools.data.shapes import labelled_shapes
 
-pytestmark = pytest.mark.slow  # trains a small classifier: about half a minute
+pytestmark = pytest.mark.slow  # trains a small classifier: about 1.5 minutes
 
 
 @pytest.fixture(scope="module")
 def model():
-    model, accuracy = train_judge(32)
+    model, accuracy = train_judge()
     assert accuracy["shape"] > 0.95 and accuracy["colour"] > 0.9
     return model
 
