@@ -70,9 +70,9 @@ def run_peer(data: str, size: int, minutes: float, seed: int,
     return np.load(out), json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def trainers(variants: list[str], peer: bool) -> dict[str, Callable]:
+def trainers(variants: list[str], defaults: bool, peer: bool) -> dict[str, Callable]:
     """Our defaults, each NAME=FLAGS variant of them (an ablation), and the peer."""
-    runs: dict[str, Callable] = {"ml5-dcgan (defaults)": run_ours}
+    runs: dict[str, Callable] = {"ml5-dcgan (defaults)": run_ours} if defaults else {}
     for variant in variants:
         name, _, flags = variant.partition("=")
         runs[f"ml5-dcgan {name}"] = functools.partial(run_ours, flags=flags)
@@ -108,8 +108,10 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[],
                         help='NAME="TRAIN FLAGS": also ml5-dcgan with these flags (an ablation)')
     parser.add_argument("--no-peer", action="store_true", help="leave the PyTorch peer out")
+    parser.add_argument("--no-defaults", action="store_true",
+                        help="leave ml5-dcgan's defaults out (variants already compared with them)")
     args = parser.parse_args()
-    runs = trainers(args.variant, not args.no_peer)
+    runs = trainers(args.variant, not args.no_defaults, not args.no_peer)
     from ml5_dcgan_tools.data import load_images
     from ml5_dcgan_tools.training.samples import image_grid, save_png
 
