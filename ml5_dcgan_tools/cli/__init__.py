@@ -39,7 +39,7 @@ unreadable input, 130 interrupted.
         "models other people submit.\n\n"
         "Your own model, from images to a sketch:\n\n"
         "\b\n"
-        "  ml5-dcgan train photos/ --out runs/photos --ema --augment\n"
+        "  ml5-dcgan train photos/ --out runs/photos --minutes 30\n"
         "  ml5-dcgan evaluate runs/photos --data photos/   # FD, KID, collapse, copies\n"
         "  ml5-dcgan export runs/photos --out bundle     # proven in TF.js 1.7.4 + 4.22\n"
         "  ml5-dcgan sketch bundle && ml5-dcgan serve bundle\n"

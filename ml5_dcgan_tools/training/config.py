@@ -56,6 +56,9 @@ class TrainConfig:
              "--log-every and --checkpoint-every must be at least 1"),
             (self.eval_every < 0, "--eval-every must be 0 (off) or more"),
             (self.minutes is not None and not self.minutes > 0, "--minutes must be positive"),
+            (self.minutes is not None and self.distribute == "multiworker",
+             "--minutes cannot be used with --distribute multiworker: each worker's clock would "
+             "stop it at a different step"),
         ]
         for failed, message in problems:
             if failed:
