@@ -112,8 +112,9 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         if not chief:
             shutil.rmtree(out.path, ignore_errors=True)
         if stop.requested or loop.out_of_time:
-            why = f"{config.minutes:g} minutes of training" if loop.out_of_time else "stopped"
-            progress.line(f"{why}: step {step} of {total}; checkpoint saved. Continue with: "
+            why = (f"{config.minutes:g} minutes of training done" if loop.out_of_time
+                   else "stopped")
+            progress.line(f"{why} at step {step} of {total}; checkpoint saved. Continue with: "
                           f"ml5-dcgan train --resume {run.path}")
         else:
             progress.line(f"done: {step} steps; generator saved to {run.generator}")
