@@ -85,7 +85,7 @@ def test_generate_uses_the_best_checkpoint_and_says_so(run: RunFolder, tmp_path:
 
 def test_without_evaluations_best_falls_back_to_the_last(tmp_path: Path) -> None:
     config = TrainConfig(data="shapes:64", size=32, latent_dim=16, width=8, epochs=1,
-                         batch_size=32, eval_every=0)
+                         batch_size=32, eval_every=0, ema=False)
     train(config, tmp_path / "run", quiet=True)
     run = RunFolder(tmp_path / "run")
     assert not run.best.exists() and not run.generator_best.exists()
