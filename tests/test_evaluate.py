@@ -15,7 +15,7 @@ from ml5_dcgan_tools.data.shapes import generate_shapes
 from ml5_dcgan_tools.evaluation import evaluate_images
 from ml5_dcgan_tools.evaluation.distribution import frechet_distance, kernel_distance
 from ml5_dcgan_tools.evaluation.manifold import manifold_metrics
-from ml5_dcgan_tools.evaluation.pattern import shared_pattern
+from ml5_dcgan_tools.evaluation.pattern import has_pattern, shared_pattern
 
 SIZE = 32
 slow = pytest.mark.slow  # embeds about a thousand images: seconds on a shared CPU
@@ -37,11 +37,16 @@ def test_metrics_on_gaussians_with_known_answers() -> None:
     assert max(far.precision, far.recall, far.coverage, far.density) == 0
 
 
-def test_shared_pattern_is_zero_for_flat_images_and_one_for_identical_ones() -> None:
+def test_shared_pattern_counts_a_grid_pattern_not_detail_that_merely_repeats() -> None:
     rng = np.random.default_rng(0)
-    noise = rng.integers(0, 256, (200, 16, 16, 3), dtype=np.uint8)
-    assert shared_pattern(noise) < 0.02  # independent detail averages out: about 1/N
-    assert shared_pattern(np.repeat(noise[:1], 200, axis=0)) == pytest.approx(1.0)
+    noise = rng.integers(0, 256, (200, 32, 32, 3), dtype=np.uint8)
+    assert shared_pattern(noise) < 0.001  # independent detail averages out
+    # One image drawn 200 times (what similar, aligned samples approach) is not a dot pattern:
+    # its detail does not repeat on the pixel grid.
+    same = np.repeat(generate_shapes(1, 32)[0][None], 200, axis=0)
+    assert not has_pattern(shared_pattern(same), real_share=0.0)
+    tiled = np.tile(rng.integers(0, 256, (1, 4, 4, 3), dtype=np.uint8), (200, 8, 8, 1))
+    assert shared_pattern(tiled) == pytest.approx(1.0, abs=0.1)  # all of the detail is the grid
 
 
 @pytest.fixture(scope="module")

@@ -1,26 +1,40 @@
-"""A dot pattern stamped on every sample: the share of the samples' fine detail that is the same
-pixel pattern in all of them (transposed-convolution checkerboards, a leaking augmentation)."""
+"""A dot pattern stamped on every sample: fine detail that repeats on the pixel grid and is the same
+in all samples (transposed-convolution checkerboards, a leaking augmentation).
+
+Both conditions matter. Detail that is merely the same in every sample is also what aligned,
+similar images give (a generator that draws mostly "1"s, or real "1"s alone, share their strokes);
+counting that as a pattern flagged good MNIST generators. A grid pattern repeats with a period
+that divides the image size, so folding the shared detail onto one tile keeps it whole while
+content, which does not repeat, shrinks to about 1 / TILES of its energy.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-FLAG_SHARE = 0.05  # and at least 3x what the real images give: a visible shared pattern
+TILES = 64  # the image is folded as an 8 x 8 grid of tiles: periods up to size / 8
+FLAG_SHARE = 0.05  # and at least 3x what the real images give. Measured at 32 px: a period-2 grid
+# of +12 on 0-255 added to real digits 0.11, an untrained generator's checkerboard 0.15; real
+# digits 0.00002, real "1"s alone 0.002, one shapes image repeated 200 times 0.04
 
 
 def shared_pattern(images: np.ndarray) -> float:
-    """||mean of the high-pass residuals||^2 / mean ||residual||^2 over uint8 images (N, H, W, 3).
+    """The share of the samples' fine detail (3x3 high-pass) that is one grid-periodic pattern
+    common to all of them, for uint8 images (N, H, W, 3); H and W divisible by 8.
 
-    Content differs between images and averages out (about 1/N for independent images); a
-    pattern at fixed pixels in every image survives the mean. 1 means the detail is all pattern.
+    1 means the detail is all pattern; independent or non-repeating detail gives about 1 / TILES
+    of its shared part.
     """
     x = images.astype(np.float32) / 255
-    side = x.shape[1]
+    height, width = x.shape[1:3]
     padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-    blurred = sum(padded[:, i:i + side, j:j + side] for i in range(3) for j in range(3)) / 9
+    blurred = sum(padded[:, i:i + height, j:j + width] for i in range(3) for j in range(3)) / 9
     residual = x - blurred
     energy = float((residual ** 2).sum(axis=(1, 2, 3)).mean())
-    return float((residual.mean(0) ** 2).sum()) / max(energy, 1e-12)
+    side = int(TILES ** 0.5)
+    tile = residual.mean(0).reshape(side, height // side, side, width // side, -1).mean(axis=(0, 2))
+    tile -= tile.mean(axis=(0, 1))  # a flat colour shift is not a pattern
+    return float((tile ** 2).sum()) * TILES / max(energy, 1e-12)
 
 
 def has_pattern(fake_share: float, real_share: float) -> bool:

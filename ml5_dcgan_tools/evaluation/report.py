@@ -24,7 +24,7 @@ class QualityReport:
     manifold: Manifold
     memorisation: Memorisation
     copy_names: list[str]  # the training image each listed copy reproduces
-    pattern: float  # shared fine detail of the samples (see pattern.py): 0 ideal
+    pattern: float  # a grid pattern common to all samples (see pattern.py): 0 ideal
     pattern_real: float  # the same for as many real images
     patterned: bool
     fd_real: float | None = None  # two disjoint real subsets of this size: the floor
@@ -51,7 +51,7 @@ class QualityReport:
             f"  diversity {m.diversity:.2f} (1 = as varied as the data), near-duplicates "
             f"{m.duplicates:.0%} (real data: {m.duplicates_real:.0%}): "
             + ("MODE COLLAPSE" if m.collapsed else "no collapse"),
-            f"  shared pixel pattern {self.pattern:.3f} of the fine detail (real data: "
+            f"  shared grid pattern {self.pattern:.3f} of the fine detail (real data: "
             f"{self.pattern_real:.3f}): " + ("DOT PATTERN" if self.patterned else "none"),
             f"  copies of training images: {mem.copied_share:.1%} of samples (unseen real "
             f"images: {mem.expected_share:.0%}): " + ("MEMORISING" if mem.memorising else "ok"),
