@@ -43,6 +43,7 @@ def test_run_folder_holds_everything_a_person_and_the_exporter_need(tmp_path: Pa
     assert (result.step, result.total_steps, result.interrupted) == (8, 8, False)
     saved = json.loads(run.config.read_text())
     assert saved["ema"] is True and saved["size"] == 32 and saved["data"] == "shapes:128"
+    assert saved["mixed_precision"] is False  # float32 unless asked, whatever the CPU has
     assert saved["run"]["steps_per_epoch"] == 4 and saved["run"]["versions"]["tensorflow"]
     records = MetricsLog(run.metrics).read()
     assert [r["step"] for r in records] == list(range(1, 9))
@@ -125,6 +126,14 @@ def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path: Path) -> Non
     result = resume(run.path, quiet=True)
     assert result.step == 4
     assert [r["step"] for r in MetricsLog(run.metrics).read()] == [1, 2, 3, 4]
+
+
+def test_a_run_folder_from_before_float32_was_the_default_reads_as_float32(
+        tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    tiny().save(path, {})
+    path.write_text(json.dumps({**json.loads(path.read_text()), "mixed_precision": None}))
+    assert TrainConfig.load(path).mixed_precision is False
 
 
 def test_clear_errors_for_runs_that_cannot_start(tmp_path: Path) -> None:

@@ -71,9 +71,9 @@ Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped
               show_default=True, help="Real images are labelled 1 minus this.")
 @click.option("--background", default="#ffffff", show_default=True, callback=_colour,
               help="Colour behind transparent pixels.")
-@click.option("--mixed-precision/--no-mixed-precision", default=None,
-              help="float16 on a GPU, bfloat16 on a CPU.  [default: on for CPUs with bfloat16 "
-                   "instructions, where it is faster; off elsewhere]")
+@click.option("--mixed-precision/--no-mixed-precision", default=DEFAULTS.mixed_precision,
+              show_default=True, help="float16 on a GPU, bfloat16 on a CPU: faster where the "
+              "hardware has it, but not shown to draw as well as float32.")
 @click.option("--xla/--no-xla", default=DEFAULTS.xla, show_default=True,
               help="Compile the training step with XLA (helps on GPUs, slower on CPUs).")
 @click.option("--distribute", type=click.Choice(DISTRIBUTE), default=DEFAULTS.distribute,

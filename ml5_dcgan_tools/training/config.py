@@ -29,7 +29,10 @@ class TrainConfig:
     augment: bool = False  # DiffAugment: colour, translation, cutout on real and fake images
     label_smoothing: float = 0.1  # one-sided: real labels are 1 - label_smoothing
     background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
-    mixed_precision: bool | None = None  # None: on where it is faster (see hardware.py)
+    # bfloat16 on CPUs, float16 on GPUs, only when asked: on a CPU with bfloat16 instructions it
+    # trained 1.4x faster, but one run drew clearly worse pictures (FD 43 against 23), and a
+    # speed-up that costs pictures does not count (docs/quality.md, section 7).
+    mixed_precision: bool = False
     xla: bool = False
     distribute: str = "none"
     log_every: int = 10
@@ -77,4 +80,5 @@ class TrainConfig:
             raise UserError(f"cannot read the run's configuration: {error}", where=str(path),
                             fix="point --resume at a run folder made by ml5-dcgan train") from error
         config.background = tuple(config.background)
+        config.mixed_precision = bool(config.mixed_precision)  # None in early run folders
         return config

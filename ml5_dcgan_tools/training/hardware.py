@@ -6,7 +6,6 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import keras
 import tensorflow as tf
@@ -25,21 +24,6 @@ def dtype_policy(mixed_precision: bool) -> Iterator[str]:
         yield policy
     finally:
         keras.config.set_dtype_policy(previous)
-
-
-def resolve_mixed_precision(choice: bool | None) -> bool:
-    """None means: on where it measured faster. On a CPU with bfloat16 instructions (AVX512-BF16
-    or AMX) the default 64x64 model trained 1.4x faster and learnt MNIST as well (benchmarks/);
-    elsewhere bfloat16 is emulated and slower. GPUs keep float32 unless asked."""
-    if choice is not None:
-        return choice
-    if tf.config.list_physical_devices("GPU"):
-        return False
-    try:
-        flags = set(Path("/proc/cpuinfo").read_text().split())
-    except OSError:
-        return False
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 def make_strategy(kind: str) -> tf.distribute.Strategy:

@@ -23,7 +23,7 @@ from .background import BackgroundWriter
 from .checkpoints import restore_latest, save_checkpoint, save_generator, snapshot
 from .config import TrainConfig
 from .gan import Gan, make_train_step
-from .hardware import dtype_policy, make_strategy, resolve_mixed_precision, writes_run_folder
+from .hardware import dtype_policy, make_strategy, writes_run_folder
 from .interrupt import StopRequest
 from .metrics import MetricsLog
 from .progress import Progress
@@ -51,7 +51,6 @@ def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult
     run = RunFolder(out)
     if writes_run_folder(config.distribute):
         run.create()
-    config.mixed_precision = resolve_mixed_precision(config.mixed_precision)
     return _train(run, config, quiet=quiet, new=True)
 
 
