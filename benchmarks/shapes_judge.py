@@ -6,11 +6,15 @@ and shape colour), not by the GAN's own discriminator.
 
 SOURCE is anything `ml5-dcgan generate` takes (a run folder, a .keras file, a bundle). For each,
 and for as many real held-out images, it prints:
-  - shape confidence: the classifier's mean top probability over circle / square / triangle
-    (real images score about 1);
-  - recognisable: the share of samples whose shape it names with probability >= 0.9;
-  - shape balance: entropy of the predicted shapes over ln 3 (1 = all three equally often);
-  - classes: how many of the 24 (shape, colour) classes at least 0.5% of the samples fall in.
+  - shape confidence: the classifier's mean probability of the likeliest of circle / square /
+    triangle (real images score about 1);
+  - recognisable: the share of samples it calls a circle, square or triangle with probability
+    >= 0.9. Besides the three shapes the judge knows a fourth answer, "no clear shape", learnt
+    from the same images blurred into soft blobs: without it a round blob passed as a circle;
+  - shape balance: entropy of the recognisable samples' shapes over ln 3 (1 = all three equally
+    often);
+  - classes: how many of the 24 (shape, colour) classes at least 0.5% of the samples are
+    recognised in.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 
 SIZE = 32  # the judge's side: samples of other sizes are scaled to it
 TRAINING_IMAGES, HELD_OUT = 12000, 2000
+UNCLEAR = 3  # the judge's fourth shape class: a soft blob, no clear shape
 RECOGNISED = 0.9
 CLASS_SHARE = 0.005
 
@@ -53,7 +58,7 @@ def train_judge(seed: int = 0):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
         x = keras.layers.MaxPooling2D()(x)
     x = keras.layers.Dense(128, activation="relu")(keras.layers.Flatten()(x))
-    model = keras.Model(inputs, {"shape": keras.layers.Dense(len(SHAPES), "softmax",
+    model = keras.Model(inputs, {"shape": keras.layers.Dense(len(SHAPES) + 1, "softmax",
                                                              name="shape")(x),
                                  "colour": keras.layers.Dense(COLOURS, "softmax",
                                                               name="colour")(x)})
@@ -61,6 +66,10 @@ def train_judge(seed: int = 0):
                            "colour": "sparse_categorical_crossentropy"},
                   metrics={"shape": "accuracy", "colour": "accuracy"})
     images, labels = labelled_shapes(TRAINING_IMAGES, SIZE, seed=1000 + seed)
+    blobs, blob_labels = labelled_shapes(TRAINING_IMAGES // 3, SIZE, seed=4000 + seed)
+    blob_labels[:, 0] = UNCLEAR
+    images = np.concatenate([images, blurred(blobs, np.random.default_rng(seed))])
+    labels = np.concatenate([labels, blob_labels])
     model.fit(images, {"shape": labels[:, 0], "colour": labels[:, 1]}, batch_size=64, epochs=4,
               verbose=0)
     test, test_labels = labelled_shapes(HELD_OUT, SIZE, seed=2000 + seed)
@@ -68,6 +77,18 @@ def train_judge(seed: int = 0):
     accuracy = {head: float((predicted[head].argmax(1) == test_labels[:, i]).mean())
                 for i, head in enumerate(("shape", "colour"))}
     return model, accuracy
+
+
+def blurred(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each image blurred by 3 to 6 passes of a 3x3 box filter: a shape gone soft, as a young
+    generator draws it."""
+    out = images.astype(np.float32)
+    passes = rng.integers(3, 7, len(images))
+    for n in range(int(passes.max())):
+        padded = np.pad(out, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+        smooth = sum(padded[:, i:i + SIZE, j:j + SIZE] for i in range(3) for j in range(3)) / 9
+        out = np.where((passes > n)[:, None, None, None], smooth, out)
+    return out.round().astype(np.uint8)
 
 
 def judge(model, images: np.ndarray, source: str) -> Judgement:
@@ -80,14 +101,15 @@ def judge(model, images: np.ndarray, source: str) -> Judgement:
     if images.shape[1] != SIZE:
         images = tf.image.resize(images, (SIZE, SIZE), "area").numpy().round().astype(np.uint8)
     predicted = model.predict(images, batch_size=256, verbose=0)
-    shape, colour = predicted["shape"], predicted["colour"]
-    counts = np.bincount(shape.argmax(1), minlength=len(SHAPES)) / len(images)
+    shape, colour = predicted["shape"][:, :UNCLEAR], predicted["colour"]
+    recognised = shape.max(1) >= RECOGNISED
+    named = shape.argmax(1)[recognised]
+    counts = np.bincount(named, minlength=len(SHAPES)) / max(len(named), 1)
     balance = -sum(p * math.log(p) for p in counts if p > 0) / math.log(len(SHAPES))
-    joint = np.bincount(shape.argmax(1) * COLOURS + colour.argmax(1),
+    joint = np.bincount(named * COLOURS + colour.argmax(1)[recognised],
                         minlength=len(SHAPES) * COLOURS) / len(images)
-    return Judgement(source, len(images), float(shape.max(1).mean()),
-                     float((shape.max(1) >= RECOGNISED).mean()), float(balance),
-                     int((joint >= CLASS_SHARE).sum()))
+    return Judgement(source, len(images), float(shape.max(1).mean()), float(recognised.mean()),
+                     float(balance), int((joint >= CLASS_SHARE).sum()))
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from .cache import cache_key, default_cache_dir
 from .decode import IMAGE_SUFFIXES, Rgb
 from .folder import decoded_files, list_files, load_folder
 from .idx import idx_images, is_idx_file
-from .shapes import generate_shapes
+from .shapes import SHAPES_VERSION, generate_shapes
 from .store import ImageStore, Producer
 
 __all__ = ["BUILTIN_SHAPES", "MIN_IMAGES", "ImageSet", "load_images"]
@@ -133,7 +133,7 @@ def _resolve(data: str) -> tuple[str, Path | int, list]:
     name, _, count = data.partition(":")
     if name == BUILTIN_SHAPES and (not count or count.isdigit()):
         n = int(count) if count else SHAPES_COUNT
-        return "shapes", n, [n, SHAPES_SEED]
+        return "shapes", n, [n, SHAPES_SEED, SHAPES_VERSION]
     raise UserError("DATA not found: no such folder or file, and not a built-in dataset",
                     where=data, fix=f"pass a folder of images, an IDX file, '{BUILTIN_SHAPES}' "
                                     f"or '{BUILTIN_SHAPES}:COUNT'")

@@ -17,8 +17,13 @@ _COLOURS = np.array([(230, 60, 50), (250, 190, 40), (60, 160, 230), (90, 200, 90
                      (170, 80, 200), (250, 250, 250), (20, 20, 20), (250, 120, 170)], np.float32)
 
 
+SHAPES_VERSION = 2  # part of the image cache's key: bump it whenever the images change
 SHAPES = ("circle", "square", "triangle")
 COLOURS = len(_COLOURS)
+# A shape is never drawn in a colour close to its background (white on cream, black on navy):
+# such an image is a blank to a learner and a guess to a judge.
+_MIN_CONTRAST = 100.0  # Euclidean distance in 0-255 RGB
+_ALLOWED = np.linalg.norm(_BACKGROUNDS[:, None] - _COLOURS[None], axis=-1) >= _MIN_CONTRAST
 
 
 def generate_shapes(count: int, size: int, seed: int = 0) -> np.ndarray:
@@ -42,21 +47,24 @@ def _render(rng: np.random.Generator, n: int, size: int) -> tuple[np.ndarray, np
     coords = (np.arange(size, dtype=np.float32) + 0.5) / size - 0.5
     x, y = coords[None, None, :], coords[None, :, None]
     # Background: a palette colour, a little jittered, lighter at the top.
-    base = _BACKGROUNDS[rng.integers(0, len(_BACKGROUNDS), n)] + rng.normal(0, 8, (n, 3))
+    background = rng.integers(0, len(_BACKGROUNDS), n)
+    base = _BACKGROUNDS[background] + rng.normal(0, 8, (n, 3))
     image = base[:, None, None, :] * (1.15 - 0.3 * (y[..., None] + 0.5)) + np.zeros((1, 1, size, 1))
     # One big shape in a palette colour: circle, square or triangle, near the middle.
     kind = rng.integers(0, 3, n)[:, None, None]
-    centre = rng.uniform(-0.15, 0.15, (2, n, 1, 1))
-    radius = rng.uniform(0.2, 0.32, (n, 1, 1))
+    centre = rng.uniform(-0.1, 0.1, (2, n, 1, 1))
+    radius = rng.uniform(0.24, 0.34, (n, 1, 1))
     turn = rng.uniform(0, 2 * np.pi, (n, 1, 1))
-    colour_index = rng.integers(0, len(_COLOURS), n)
+    allowed = _ALLOWED[background]  # a uniform pick among the colours that stand out
+    pick = (rng.random(n) * allowed.sum(1)).astype(np.int64)
+    colour_index = (np.cumsum(allowed, axis=1) <= pick[:, None]).sum(1)
     colour = _COLOURS[colour_index][:, None, None, :]
     u = np.cos(turn) * (x - centre[0]) + np.sin(turn) * (y - centre[1])
     v = -np.sin(turn) * (x - centre[0]) + np.cos(turn) * (y - centre[1])
     inside = np.select(  # signed distance to the edge, positive inside
         [kind == 0, kind == 1],
         [radius - np.hypot(u, v), 0.8 * radius - np.maximum(abs(u), abs(v))],
-        _triangle(u, v, 1.3 * radius))
+        _triangle(u, v, 1.2 * radius))
     coverage = np.clip(inside * size + 0.5, 0, 1)[..., None]  # anti-aliased edges
     image += coverage * (colour - image)
     labels = np.stack([kind[:, 0, 0], colour_index], axis=1)
