@@ -73,6 +73,18 @@ def make_train_step(gan: Gan, config: TrainConfig,
         return average(tf.nn.sigmoid_cross_entropy_with_logits(
             tf.fill(tf.shape(logits), label), logits)[:, 0])
 
+    def judge(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """Real and fake logits. Without augmentation the discriminator normalises each batch
+        alone (the DCGAN recipe; one joint batch collapsed MNIST: docs/quality.md, section 6).
+        With DiffAugment that hides from it whatever all the fakes share, since BatchNormalization
+        subtracts it as the fake batch's mean, and a grid of dots then grows on every sample: so
+        augmented real and fake go through it as one batch."""
+        if not config.augment:
+            return (gan.discriminator(real, training=True),
+                    gan.discriminator(fake, training=True))
+        return tuple(tf.split(gan.discriminator(tf.concat([real, fake], axis=0), training=True),
+                              2))
+
     def replica_step(batch: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         seed = tf.random.experimental.stateless_fold_in(
@@ -85,8 +97,7 @@ def make_train_step(gan: Gan, config: TrainConfig,
             fake = gan.generator(z, training=True)
             if config.augment:
                 real, fake = diff_augment(real, real_seed), diff_augment(fake, fake_seed)
-            real_logits = gan.discriminator(real, training=True)
-            fake_logits = gan.discriminator(fake, training=True)
+            real_logits, fake_logits = judge(real, fake)
             d_loss = bce(real_label, real_logits) + bce(0.0, fake_logits)
             g_loss = bce(1.0, fake_logits)
             # Identity unless float16 loss scaling is on; apply_gradients then unscales.
