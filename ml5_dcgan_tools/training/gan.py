@@ -75,7 +75,8 @@ def make_train_step(gan: Gan, config: TrainConfig,
 
     def judge(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Real and fake logits. Without augmentation the discriminator normalises each batch
-        alone (the DCGAN recipe; one joint batch collapsed MNIST: docs/quality.md, section 6).
+        alone (the DCGAN recipe; a joint batch in every run, tried together with another change,
+        collapsed MNIST: docs/quality.md, section 6).
         With DiffAugment that hides from it whatever all the fakes share, since BatchNormalization
         subtracts it as the fake batch's mean, and a grid of dots then grows on every sample: so
         augmented real and fake go through it as one batch."""
