@@ -119,7 +119,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(runs[args.child]()))
         return
-    names = [n for n in runs if args.variants or not n.startswith("keras --")]
+    names = [n for n in runs if args.variants or not n.startswith("keras") or n == "keras float32"]
     print(f"DCGAN {SIZE}x{SIZE}, latent {LATENT}, width {WIDTH}, batch {BATCH}, {args.steps} "
           f"timed steps, median of {args.repeat} interleaved rounds, {os.cpu_count()} CPU cores; "
           "ml5-dcgan train's default: float32")
