@@ -82,12 +82,12 @@ def train_judge(seed: int = 0):
 def blurred(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Each image blurred by 3 to 6 passes of a 3x3 box filter: a shape gone soft, as a young
     generator draws it."""
+    from ml5_dcgan_tools.evaluation.pattern import box_blur
+
     out = images.astype(np.float32)
     passes = rng.integers(3, 7, len(images))
     for n in range(int(passes.max())):
-        padded = np.pad(out, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-        smooth = sum(padded[:, i:i + SIZE, j:j + SIZE] for i in range(3) for j in range(3)) / 9
-        out = np.where((passes > n)[:, None, None, None], smooth, out)
+        out = np.where((passes > n)[:, None, None, None], box_blur(out), out)
     return out.round().astype(np.uint8)
 
 

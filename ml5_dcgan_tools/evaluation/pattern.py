@@ -18,6 +18,13 @@ FLAG_SHARE = 0.05  # and at least 3x what the real images give. Measured at 32 p
 # digits 0.00002, real "1"s alone 0.002, one shapes image repeated 200 times 0.04
 
 
+def box_blur(images: np.ndarray) -> np.ndarray:
+    """A 3x3 box filter over float images (N, H, W, C), edges repeated."""
+    height, width = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
+    return sum(padded[:, i:i + height, j:j + width] for i in range(3) for j in range(3)) / 9
+
+
 def shared_pattern(images: np.ndarray) -> float:
     """The share of the samples' fine detail (3x3 high-pass) that is one grid-periodic pattern
     common to all of them, for uint8 images (N, H, W, 3); H and W divisible by 8.
@@ -27,9 +34,7 @@ def shared_pattern(images: np.ndarray) -> float:
     """
     x = images.astype(np.float32) / 255
     height, width = x.shape[1:3]
-    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-    blurred = sum(padded[:, i:i + height, j:j + width] for i in range(3) for j in range(3)) / 9
-    residual = x - blurred
+    residual = x - box_blur(x)
     energy = float((residual ** 2).sum(axis=(1, 2, 3)).mean())
     side = int(TILES ** 0.5)
     tile = residual.mean(0).reshape(side, height // side, side, width // side, -1).mean(axis=(0, 2))
