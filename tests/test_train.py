@@ -163,12 +163,18 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
     terminal, log = Terminal(), io.StringIO()
     for stream in (terminal, log):
-        progress = Progress(100, stream=stream)
+        progress = Progress(100, stream=stream, minutes=5)
+        progress.line("data: 100 images")
+        progress.start(0)
         for step in (1, 2, 100):
             progress.update(step, 1, 1, {"d_loss": 1.25, "g_loss": 0.5})
         progress.line("epoch 1/1")
-    assert "100/100 ETA 0m00s  d_loss 1.250  g_loss 0.500" in terminal.getvalue()
-    assert log.getvalue() == "epoch 1/1\n"
+        progress.close()
+    drawn = terminal.getvalue()
+    assert "100/100" in drawn and "d_loss 1.250  g_loss 0.500" in drawn
+    assert "stops in 4m5" in drawn  # the --minutes budget, not only the whole run's ETA
+    assert drawn.index("data: 100 images") < drawn.index("100/100")
+    assert log.getvalue() == "data: 100 images\nepoch 1/1\n"
     quiet = Terminal()
     Progress(100, quiet=True, stream=quiet).line("epoch 1/1")
     assert quiet.getvalue() == ""

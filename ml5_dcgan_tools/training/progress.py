@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr (step, ETA, live losses) and a line per epoch for logs."""
+"""The training bar on stderr (tqdm: step, rate, ETA, live losses) and a line per epoch for logs."""
 
 from __future__ import annotations
 
@@ -6,48 +6,63 @@ import sys
 import time
 from typing import TextIO
 
+from tqdm import tqdm
+
 
 def _duration(seconds: float) -> str:
-    seconds = int(seconds)
+    seconds = max(int(seconds), 0)
     hours, rest = divmod(seconds, 3600)
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
 class Progress:
-    """Draws the bar only on a terminal; prints epoch lines unless quiet."""
+    """Draws the bar only on a terminal; prints epoch lines unless quiet.
 
-    def __init__(self, total_steps: int, *, quiet: bool = False,
-                 stream: TextIO | None = None) -> None:
+    Under `--minutes` the run stops on time, long before its last epoch, so the bar also says
+    when that will be: an ETA for the whole run alone would promise the wrong finish."""
+
+    def __init__(self, total_steps: int, *, quiet: bool = False, stream: TextIO | None = None,
+                 minutes: float | None = None) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
-        self.bar = not quiet and self.stream.isatty()
+        self.drawn = not quiet and self.stream.isatty()
         self.total = total_steps
-        self.start(0)
+        self.minutes = minutes
+        self.bar: tqdm | None = None
+        self.stops_at: float | None = None
 
     def start(self, step: int) -> None:
-        """Training (re)starts at `step`: the ETA counts from here."""
-        self.start_step = step
-        self.started = time.monotonic()
-        self.last_draw = 0.0
-        self.first_step = True
+        """Training (re)starts at `step`: rates and the time budget count from here."""
+        self.close()
+        self.stops_at = time.monotonic() + 60 * self.minutes if self.minutes else None
+        self.bar = tqdm(total=self.total, initial=step, unit="step", file=self.stream,
+                        disable=not self.drawn, mininterval=0.25, smoothing=0.1,
+                        dynamic_ncols=True)
+
+    def pause(self, seconds: float) -> None:
+        """Time spent outside training (evaluating quality) does not count against --minutes."""
+        if self.stops_at is not None:
+            self.stops_at += seconds
 
     def update(self, step: int, epoch: int, epochs: int, losses: dict[str, float]) -> None:
-        now = time.monotonic()
-        if step == self.start_step + 1 and self.first_step:  # compiling it is not a step's time
-            self.first_step, self.started, self.start_step = False, now, step
-        if not self.bar or (now - self.last_draw < 0.25 and step < self.total):
+        if self.bar is None or not self.drawn:
             return
-        self.last_draw = now
-        done = step - self.start_step
-        eta = _duration((now - self.started) / done * (self.total - step)) if done else "?"
-        filled = int(20 * step / self.total)
         live = "  ".join(f"{name} {value:.3f}" for name, value in losses.items())
-        self.stream.write(f"\r\x1b[Kepoch {epoch}/{epochs} [{'#' * filled}{'.' * (20 - filled)}] "
-                          f"{step}/{self.total} ETA {eta}  {live}")
-        self.stream.flush()
+        if self.stops_at is not None:
+            live = f"stops in {_duration(self.stops_at - time.monotonic())}  {live}"
+        self.bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
+        self.bar.set_postfix_str(live, refresh=False)
+        self.bar.update(step - self.bar.n)
 
     def line(self, text: str) -> None:
         if self.quiet:
             return
-        self.stream.write(("\r\x1b[K" if self.bar else "") + text + "\n")
-        self.stream.flush()
+        if self.drawn:
+            tqdm.write(text, file=self.stream)  # above the bar, which is drawn again below
+        else:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()

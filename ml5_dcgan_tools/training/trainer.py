@@ -77,7 +77,7 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
                         fix=f"use --batch-size {len(images.images)} or less, or add images")
     steps_per_epoch = len(images.images) // config.batch_size
     total = config.epochs * steps_per_epoch
-    progress = Progress(total, quiet=quiet)
+    progress = Progress(total, quiet=quiet, minutes=config.minutes)
     progress.line(images.summary())
     if total < FEW_STEPS:
         progress.line(f"note: {config.epochs} epochs of {steps_per_epoch} steps make only {total} "
@@ -108,6 +108,7 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         progress.start(step)
         with StopRequest() as stop:
             step = loop.run(step, total, progress, stop)
+        progress.close()
         if not chief:
             shutil.rmtree(out.path, ignore_errors=True)
         if stop.requested or loop.out_of_time:
@@ -173,8 +174,9 @@ class _Loop:
                 last = step == total or self.out_of_time
                 started = time.monotonic()
                 quality = self.quality.check(step, last, self.gan.sampler)  # {} unless due
-                last_time += time.monotonic() - started  # evaluating is not training time
-                deadline += time.monotonic() - started
+                evaluating = time.monotonic() - started  # is not training time
+                last_time, deadline = last_time + evaluating, deadline + evaluating
+                progress.pause(evaluating)
                 if step % config.log_every == 0 or last or quality:
                     now = time.monotonic()
                     losses = {name: float(value) for name, value in result.items()}
