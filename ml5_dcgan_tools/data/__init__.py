@@ -59,6 +59,7 @@ def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
     Without the cache, or when it cannot be written, the images are decoded into memory."""
     kind, target, fingerprint = _resolve(data)
     key = cache_key([kind, fingerprint, size, list(background)])
+    slot = cache_key([kind, fingerprint[0], size, list(background)])  # without the stamps
     store = ImageStore(cache_dir or default_cache_dir()) if use_cache else None
     result = None
     if store:
@@ -68,7 +69,8 @@ def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
             try:
                 with _decode_bar(progress, data) as bar:
                     result = _from_store(store.build(key, inputs, size, produce,
-                                                     {"source": _source(kind, target)}, bar))
+                                                     {"source": _source(kind, target),
+                                                      "slot": slot}, bar))
                 result.from_cache = False
             except (OSError, UserError):
                 result = None  # the cache is only an optimisation

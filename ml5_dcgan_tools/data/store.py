@@ -8,6 +8,10 @@ pixels, as reclaimable file pages, not as the process's own memory. Per key (see
                   never read
     KEY.partial/  a decode under way: pixels.u8 + progress.json, the commit record
 
+An entry's metadata may name its slot (the same data, size and background, whatever the files'
+stamps): a finished entry then evicts the older entries of its slot, which nothing will read
+again, so editing a big folder does not leave gigabytes of stale pixels behind.
+
 Each image is written to pixels.u8 as it is decoded (nothing accumulates in memory), and the
 decode commits about once a second: the pixels written so far are synced to disk, then
 progress.json (inputs done, images written, skipped files) is replaced atomically. Killed at any
@@ -72,7 +76,25 @@ class ImageStore:
         found = self.open(key)
         if found is None:
             raise OSError(f"the finished store {self.folder / key}.u8 does not read back")
+        if meta.get("slot"):
+            self._evict_superseded(key, meta["slot"])
         return found
+
+    def _evict_superseded(self, key: str, slot: str) -> None:
+        """Delete the other finished entries of `slot`. A process still reading one keeps its
+        memory map (POSIX); where the file cannot be deleted, it is left for next time."""
+        for record in self.folder.glob("*.json"):
+            old = record.name.removesuffix(".json")
+            if old == key:
+                continue
+            try:
+                if json.loads(record.read_text()).get("slot") != slot:
+                    continue
+                record.unlink()  # metadata first: a half-evicted entry is never read
+                for leftover in (f"{old}.u8", f"{old}.lock"):
+                    (self.folder / leftover).unlink(missing_ok=True)
+            except (OSError, ValueError, AttributeError):
+                continue
 
     def _finish_rename(self, key: str) -> None:
         """Complete a finish that was interrupted between its two renames."""
