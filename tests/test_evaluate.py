@@ -15,7 +15,7 @@ from ml5_dcgan_tools.data.shapes import generate_shapes
 from ml5_dcgan_tools.evaluation import evaluate_images
 from ml5_dcgan_tools.evaluation.distribution import frechet_distance, kernel_distance
 from ml5_dcgan_tools.evaluation.manifold import manifold_metrics
-from ml5_dcgan_tools.evaluation.pattern import has_pattern, shared_pattern
+from ml5_dcgan_tools.evaluation.pattern import box_blur, has_pattern, shared_pattern
 
 SIZE = 32
 slow = pytest.mark.slow  # embeds about a thousand images: seconds on a shared CPU
@@ -58,9 +58,8 @@ def shapes() -> tuple[np.ndarray, np.ndarray]:
 
 def _blur(images: np.ndarray, times: int = 2) -> np.ndarray:
     x = images.astype(np.float32)
-    for _ in range(times):  # 3x3 box blur, edges repeated
-        padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)), mode="edge")
-        x = sum(padded[:, i:i + SIZE, j:j + SIZE] for i in range(3) for j in range(3)) / 9
+    for _ in range(times):
+        x = box_blur(x)
     return x.round().astype(np.uint8)
 
 

@@ -73,7 +73,7 @@ def make_train_step(gan: Gan, config: TrainConfig,
         return average(tf.nn.sigmoid_cross_entropy_with_logits(
             tf.fill(tf.shape(logits), label), logits)[:, 0])
 
-    def judge(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def discriminator_logits(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Real and fake logits. Without augmentation the discriminator normalises each batch
         alone (the DCGAN recipe; a joint batch in every run, tried together with another change,
         collapsed MNIST: docs/quality.md, section 6).
@@ -98,7 +98,7 @@ def make_train_step(gan: Gan, config: TrainConfig,
             fake = gan.generator(z, training=True)
             if config.augment:
                 real, fake = diff_augment(real, real_seed), diff_augment(fake, fake_seed)
-            real_logits, fake_logits = judge(real, fake)
+            real_logits, fake_logits = discriminator_logits(real, fake)
             d_loss = bce(real_label, real_logits) + bce(0.0, fake_logits)
             g_loss = bce(1.0, fake_logits)
             # Identity unless float16 loss scaling is on; apply_gradients then unscales.
