@@ -10,7 +10,9 @@ and for as many real held-out images, it prints:
     triangle (real images score about 1);
   - recognisable: the share of samples it calls a circle, square or triangle with probability
     >= 0.9. Besides the three shapes the judge knows a fourth answer, "no clear shape", learnt
-    from the same images blurred into soft blobs: without it a round blob passed as a circle;
+    from the same images blurred into soft blobs and warped into lumps: without it a round blob
+    passed as a circle, and a lump as a triangle. Every training image gets pixel noise of a
+    random strength, so that speckle alone says nothing about the shape;
   - shape balance: entropy of the recognisable samples' shapes over ln 3 (1 = all three equally
     often);
   - classes: how many of the 24 (shape, colour) classes at least 0.5% of the samples are
@@ -68,8 +70,11 @@ def train_judge(seed: int = 0):
     images, labels = labelled_shapes(TRAINING_IMAGES, SIZE, seed=1000 + seed)
     blobs, blob_labels = labelled_shapes(TRAINING_IMAGES // 3, SIZE, seed=4000 + seed)
     blob_labels[:, 0] = UNCLEAR
-    images = np.concatenate([images, blurred(blobs, np.random.default_rng(seed))])
+    rng = np.random.default_rng(seed)
+    half = len(blobs) // 2
+    images = np.concatenate([images, blurred(blobs[:half], rng), warped(blobs[half:], rng)])
     labels = np.concatenate([labels, blob_labels])
+    images = speckled(images, rng)
     model.fit(images, {"shape": labels[:, 0], "colour": labels[:, 1]}, batch_size=64, epochs=4,
               verbose=0)
     test, test_labels = labelled_shapes(HELD_OUT, SIZE, seed=2000 + seed)
@@ -89,6 +94,34 @@ def blurred(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for n in range(int(passes.max())):
         out = np.where((passes > n)[:, None, None, None], box_blur(out), out)
     return out.round().astype(np.uint8)
+
+
+def warped(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each image pulled about by a smooth random displacement (typically an eighth of its side),
+    then softened: a lump in the shape's colours with none of its corners or roundness."""
+    from ml5_dcgan_tools.evaluation.pattern import box_blur
+
+    count, side = len(images), images.shape[1]
+    coarse = rng.normal(0, side / 8, (count, 2, 4, 4))  # displacements on a 4 x 4 grid,
+    at = np.linspace(0, 3, side)  # interpolated bilinearly to every pixel
+    low = np.minimum(at.astype(int), 2)
+    weight = at - low
+    rows = coarse[:, :, low] * (1 - weight)[:, None] + coarse[:, :, low + 1] * weight[:, None]
+    field = rows[..., low] * (1 - weight) + rows[..., low + 1] * weight
+    pixel = np.arange(side)
+    y = np.clip(np.rint(pixel[:, None] + field[:, 0]), 0, side - 1).astype(int)
+    x = np.clip(np.rint(pixel[None, :] + field[:, 1]), 0, side - 1).astype(int)
+    out = images[np.arange(count)[:, None, None], y, x].astype(np.float32)
+    return box_blur(out).round().astype(np.uint8)
+
+
+def speckled(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Pixel noise of a random strength (standard deviation 0 to 24 of 255) on every training
+    image, shapes and blobs alike: a young generator's samples are speckled, and without this
+    the judge took the speckle itself for "no clear shape", even on plain triangles."""
+    strength = rng.uniform(0, 24, (len(images), 1, 1, 1))
+    noisy = images + strength * rng.standard_normal(images.shape, np.float32)
+    return np.clip(noisy, 0, 255).round().astype(np.uint8)
 
 
 def judge(model, images: np.ndarray, source: str) -> Judgement:
