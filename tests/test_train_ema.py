@@ -40,3 +40,16 @@ def test_ema_statistics_are_those_of_its_own_weights() -> None:
         assert np.abs(np.log(moving / variance)).mean() < 0.15, name  # its own statistics
     moving = np.asarray(average.get_layer("project_bn").moving_variance)
     assert np.abs(np.log(moving / other["project_bn"])).mean() > 2  # not the live ones
+
+
+def test_statistics_stay_when_not_refreshed() -> None:
+    keras.utils.set_random_seed(0)
+    live, average = build_generator(32, 16, 4), build_generator(32, 16, 4)
+    before = np.asarray(average.get_layer("project_bn").moving_variance)
+    latents = tf.constant(np.random.default_rng(0).standard_normal((64, 16)), tf.float32)
+    step = tf.function(update_ema)  # as in training: a tensor decides, inside a graph
+    step(average, live, tf.constant(0.5), latents, tf.constant(False))
+    kept = np.asarray(average.get_layer("project_bn").moving_variance)
+    assert np.array_equal(before, kept)
+    step(average, live, tf.constant(0.5), latents, tf.constant(True))
+    assert not np.allclose(kept, np.asarray(average.get_layer("project_bn").moving_variance))

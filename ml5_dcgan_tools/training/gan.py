@@ -13,7 +13,7 @@ import tensorflow as tf
 from ..model import build_discriminator, build_generator
 from .augment import diff_augment
 from .config import TrainConfig
-from .ema import ema_decay, update_ema
+from .ema import STATISTICS_EVERY, ema_decay, update_ema
 
 
 @dataclass
@@ -124,7 +124,8 @@ def make_train_step(gan: Gan, config: TrainConfig,
             seed = tf.random.experimental.stateless_fold_in(
                 tf.constant([config.seed, 1], tf.int64), step)
             latents = tf.random.stateless_normal([config.batch_size, config.latent_dim], seed)
-            update_ema(gan.ema, gan.generator, ema_decay(step, config.ema_decay), latents)
+            update_ema(gan.ema, gan.generator, ema_decay(step, config.ema_decay), latents,
+                       refresh_statistics=step % STATISTICS_EVERY == 0)
         return totals
 
     return train_step
