@@ -1,5 +1,6 @@
 """The quickstart's judge (benchmarks/shapes_judge.py) gives the answers we know: real shapes are
-recognised in all their classes, one repeated image covers one class, blobs are not shapes."""
+recognised in all their classes, also under speckle; one repeated image covers one class; blobs
+and lumps are not shapes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from shapes_judge import judge, train_judge
+from shapes_judge import judge, train_judge, warped
 
 from ml5_dcgan_tools.data.shapes import labelled_shapes
 
@@ -44,3 +45,16 @@ def test_blobs_are_not_recognisable_shapes(model) -> None:
     sharp = judge(model, labelled_shapes(500, 32, seed=9)[0], "sharp")
     blobs = judge(model, images.round().astype(np.uint8), "blobs")
     assert blobs.recognisable < sharp.recognisable - 0.3
+
+
+def test_speckle_alone_does_not_hide_a_shape(model) -> None:
+    clean = labelled_shapes(500, 32, seed=10)[0]
+    noise = np.random.default_rng(0).normal(0, 16, clean.shape)
+    speckled = np.clip(clean + noise, 0, 255).round().astype(np.uint8)
+    assert judge(model, speckled, "speckled").recognisable > 0.85
+
+
+def test_lumps_are_not_recognisable_shapes(model) -> None:
+    images = labelled_shapes(500, 32, seed=11)[0]
+    lumps = judge(model, warped(images, np.random.default_rng(1)), "lumps")
+    assert lumps.recognisable < judge(model, images, "sharp").recognisable - 0.5
