@@ -19,6 +19,7 @@ from ml5_dcgan_tools.training import TrainConfig, resume, train
 from ml5_dcgan_tools.training.metrics import MetricsLog
 from ml5_dcgan_tools.training.progress import Progress
 from ml5_dcgan_tools.training.run_folder import RunFolder
+from ml5_dcgan_tools.training.samples import GIF_MOST_FRAMES, progress_gif
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 
@@ -207,3 +208,18 @@ def test_a_run_started_from_a_relative_folder_resumes_from_anywhere(
     monkeypatch.chdir(tmp_path)
     result = resume(tmp_path / "run", epochs=2, quiet=True)
     assert result.step == result.total_steps == 2
+
+
+def test_progress_gif_keeps_at_most_its_frame_budget(tmp_path: Path) -> None:
+    pngs = []
+    for epoch in range(1, 121):
+        pngs.append(tmp_path / f"epoch-{epoch:04d}.png")
+        Image.new("RGB", (8, 8), (epoch * 2, 0, 0)).save(pngs[-1])
+    progress_gif(pngs, tmp_path / "progress.gif")
+    with Image.open(tmp_path / "progress.gif") as gif:
+        reds = []
+        for frame in range(gif.n_frames):
+            gif.seek(frame)
+            reds.append(gif.convert("RGB").getpixel((0, 0))[0])
+    assert gif.n_frames == GIF_MOST_FRAMES
+    assert reds[0] == 2 and reds[-1] == 240 and reds == sorted(reds)  # first, last, in order

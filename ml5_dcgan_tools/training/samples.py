@@ -11,6 +11,10 @@ from PIL import Image
 from ..files import write_atomically
 
 GIF_WIDTH = 512  # progress GIF frames are scaled down to at most this
+# progress.gif is rewritten after every epoch from the epoch grids: at most this many of them,
+# spread evenly (the first and the last always in), so a 500-epoch run neither rereads 500 PNGs
+# each epoch in the background nor makes a GIF that takes minutes to watch.
+GIF_MOST_FRAMES = 50
 
 
 def fixed_latents(count: int, latent_dim: int, seed: int) -> np.ndarray:
@@ -52,6 +56,9 @@ def save_gif(frames: list[Image.Image], path: Path, frame_ms: int = 300) -> None
 
 
 def progress_gif(sample_pngs: list[Path], path: Path) -> None:
+    if len(sample_pngs) > GIF_MOST_FRAMES:
+        picks = np.linspace(0, len(sample_pngs) - 1, GIF_MOST_FRAMES).round().astype(int)
+        sample_pngs = [sample_pngs[i] for i in picks]
     frames = []
     for png in sample_pngs:
         with Image.open(png) as image:
