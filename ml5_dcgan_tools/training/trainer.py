@@ -106,9 +106,11 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
                           f"{step // steps_per_epoch + 1} of {config.epochs})")
         loop = _Loop(gan, config, strategy, out, metrics, images.images, steps_per_epoch)
         progress.start(step)
-        with StopRequest() as stop:
-            step = loop.run(step, total, progress, stop)
-        progress.close()
+        try:
+            with StopRequest() as stop:
+                step = loop.run(step, total, progress, stop)
+        finally:  # an error's one line then starts on a line of its own, below the bar
+            progress.close()
         if not chief:
             shutil.rmtree(out.path, ignore_errors=True)
         if stop.requested or loop.out_of_time:
