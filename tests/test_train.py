@@ -164,11 +164,11 @@ def test_progress_bar_only_on_a_terminal() -> None:
 
     terminal, log = Terminal(), io.StringIO()
     for stream in (terminal, log):
-        progress = Progress(100, stream=stream, minutes=5)
+        progress = Progress(100, stream=stream)
         progress.line("data: 100 images")
         progress.start(0)
         for step in (1, 2, 100):
-            progress.update(step, 1, 1, {"d_loss": 1.25, "g_loss": 0.5})
+            progress.update(step, 1, 1, {"d_loss": 1.25, "g_loss": 0.5}, seconds_left=299)
         progress.line("epoch 1/1")
         progress.close()
     drawn = terminal.getvalue()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
 
 from tqdm import tqdm
@@ -21,35 +20,29 @@ class Progress:
     Under `--minutes` the run stops on time, long before its last epoch, so the bar also says
     when that will be: an ETA for the whole run alone would promise the wrong finish."""
 
-    def __init__(self, total_steps: int, *, quiet: bool = False, stream: TextIO | None = None,
-                 minutes: float | None = None) -> None:
+    def __init__(self, total_steps: int, *, quiet: bool = False,
+                 stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.drawn = not quiet and self.stream.isatty()
         self.total = total_steps
-        self.minutes = minutes
         self.bar: tqdm | None = None
-        self.stops_at: float | None = None
 
     def start(self, step: int) -> None:
-        """Training (re)starts at `step`: rates and the time budget count from here."""
+        """Training (re)starts at `step`: rates count from here."""
         self.close()
-        self.stops_at = time.monotonic() + 60 * self.minutes if self.minutes else None
         self.bar = tqdm(total=self.total, initial=step, unit="step", file=self.stream,
                         disable=not self.drawn, mininterval=0.25, smoothing=0.1,
                         dynamic_ncols=True)
 
-    def pause(self, seconds: float) -> None:
-        """Time spent outside training (evaluating quality) does not count against --minutes."""
-        if self.stops_at is not None:
-            self.stops_at += seconds
-
-    def update(self, step: int, epoch: int, epochs: int, losses: dict[str, float]) -> None:
+    def update(self, step: int, epoch: int, epochs: int, losses: dict[str, float],
+               seconds_left: float | None = None) -> None:
+        """`seconds_left`: of the --minutes budget, when there is one."""
         if self.bar is None or not self.drawn:
             return
         live = "  ".join(f"{name} {value:.3f}" for name, value in losses.items())
-        if self.stops_at is not None:
-            live = f"stops in {_duration(self.stops_at - time.monotonic())}  {live}"
+        if seconds_left is not None:
+            live = f"stops in {_duration(seconds_left)}  {live}"
         self.bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
         self.bar.set_postfix_str(live, refresh=False)
         self.bar.update(step - self.bar.n)

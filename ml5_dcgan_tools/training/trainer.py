@@ -77,7 +77,7 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
                         fix=f"use --batch-size {len(images.images)} or less, or add images")
     steps_per_epoch = len(images.images) // config.batch_size
     total = config.epochs * steps_per_epoch
-    progress = Progress(total, quiet=quiet, minutes=config.minutes)
+    progress = Progress(total, quiet=quiet)
     progress.line(images.summary())
     if total < FEW_STEPS:
         progress.line(f"note: {config.epochs} epochs of {steps_per_epoch} steps make only {total} "
@@ -178,7 +178,6 @@ class _Loop:
                 quality = self.quality.check(step, last, self.gan.sampler)  # {} unless due
                 evaluating = time.monotonic() - started  # is not training time
                 last_time, deadline = last_time + evaluating, deadline + evaluating
-                progress.pause(evaluating)
                 if step % config.log_every == 0 or last or quality:
                     now = time.monotonic()
                     losses = {name: float(value) for name, value in result.items()}
@@ -187,7 +186,8 @@ class _Loop:
                     last_log, last_time = step, now
                 if quality:
                     progress.line(self.quality.summary(step, quality))
-                progress.update(step, epoch + 1, config.epochs, losses)
+                progress.update(step, epoch + 1, config.epochs, losses,
+                                deadline - time.monotonic() if config.minutes else None)
                 if step % config.checkpoint_every == 0:
                     self._checkpoint(step)
                 if stop.requested or self.out_of_time:
