@@ -24,6 +24,7 @@ from ml5_dcgan_tools.errors import UserError
 from ml5_dcgan_tools.export import layers_format
 from ml5_dcgan_tools.export.bundle import QUANTIZATION_BOUNDS
 from ml5_dcgan_tools.manifest import validate_manifest
+from ml5_dcgan_tools.model import build_generator
 from ml5_dcgan_tools.reference import read_reference
 from ml5_dcgan_tools.runtime.tfjs import run_bundle
 
@@ -41,6 +42,9 @@ ZOO = {
     "no-bias": lambda: dcgan(16, use_bias=False),
     "grayscale": lambda: dcgan(16, channels=1),
     "already-channels-first": ends_channels_first,
+    # ours with train's --no-project-bias --bn-epsilon --bn-momentum
+    "ours-paper-projection-pytorch-bn": lambda: randomize(build_generator(
+        32, LATENT, 8, project_bias=False, bn_epsilon=1e-5, bn_momentum=0.99)),
 }
 
 

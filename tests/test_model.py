@@ -52,3 +52,17 @@ def test_weights_start_from_dcgan_initialisation() -> None:
 def test_unsupported_size_is_refused() -> None:
     with pytest.raises(ValueError, match="one of"):
         build_generator(48)
+
+
+def test_training_flags_shape_the_generator_and_discriminator() -> None:
+    plain = build_generator(32, latent_dim=16, width=8)
+    paper = build_generator(32, latent_dim=16, width=8, project_bias=False, bn_momentum=0.99,
+                            bn_epsilon=1e-5)
+    units = paper.get_layer("project").units
+    assert paper.get_layer("project").bias is None and plain.get_layer("project").bias is not None
+    assert count_parameters(plain) - count_parameters(paper) == units
+    discriminator = build_discriminator(32, width=8, bn_momentum=0.5, bn_epsilon=0.25)
+    for model, momentum, epsilon in ((plain, 0.9, 1e-3), (paper, 0.99, 1e-5),
+                                     (discriminator, 0.5, 0.25)):
+        norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
+        assert norms and all(n.momentum == momentum and n.epsilon == epsilon for n in norms)

@@ -9,7 +9,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import UsageError
-from ..training.config import DISTRIBUTE, TrainConfig
+from ..training.config import DISTRIBUTE, UPDATE_ORDERS, TrainConfig
 from .checkpoint import checkpoint_option, use_checkpoint
 
 DEFAULTS = TrainConfig(data="")
@@ -69,6 +69,19 @@ Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped
               help="DiffAugment (colour, translation, cutout): for a few hundred images.")
 @click.option("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
               show_default=True, help="Real images are labelled 1 minus this.")
+@click.option("--update-order", type=click.Choice(UPDATE_ORDERS), default=DEFAULTS.update_order,
+              show_default=True,
+              help="simultaneous: both networks learn from one forward pass (TensorFlow's DCGAN "
+                   "tutorial); alternating: the generator learns against the discriminator "
+                   "just updated (pytorch/examples).")
+@click.option("--bn-momentum", type=float, default=DEFAULTS.bn_momentum, show_default=True,
+              help="BatchNormalization momentum of both networks (PyTorch's 0.1 is 0.9 here).")
+@click.option("--bn-epsilon", type=float, default=DEFAULTS.bn_epsilon, show_default=True,
+              help="BatchNormalization epsilon of both networks (PyTorch: 1e-5).")
+@click.option("--project-bias/--no-project-bias", default=DEFAULTS.project_bias,
+              show_default=True,
+              help="A bias in the generator's first (Dense) layer, as in ml5's own models; the "
+                   "DCGAN paper has none.")
 @click.option("--background", default="#ffffff", show_default=True, callback=_colour,
               help="Colour behind transparent pixels.")
 @click.option("--mixed-precision/--no-mixed-precision", default=DEFAULTS.mixed_precision,

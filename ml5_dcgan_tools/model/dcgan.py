@@ -21,12 +21,16 @@ def _init() -> keras.initializers.Initializer:
     return keras.initializers.RandomNormal(0.0, 0.02)
 
 
-def _bn(name: str) -> layers.BatchNormalization:
-    # PyTorch's DCGAN momentum (0.1 there = 0.9 here): the moving statistics that ml5's inference
-    # uses keep up with a generator that changes fast.
+# PyTorch's DCGAN momentum (0.1 there = 0.9 here): the moving statistics that ml5's inference
+# uses keep up with a generator that changes fast. Epsilon is Keras's (PyTorch: 1e-5).
+BN_MOMENTUM = 0.9
+BN_EPSILON = 1e-3
+
+
+def _bn(name: str, momentum: float, epsilon: float) -> layers.BatchNormalization:
     return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-3, gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02),
-        name=name)
+        momentum=momentum, epsilon=epsilon,
+        gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
 
 
 def _doublings(size: int) -> int:
@@ -40,21 +44,26 @@ def _channels(width: int, level: int) -> int:
     return width * min(2**level, 8)
 
 
-def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64) -> keras.Model:
-    """Latent vector (N(0, 1), length `latent_dim`) -> RGB image in [-1, 1], channels last."""
+def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
+                    bn_momentum: float = BN_MOMENTUM, bn_epsilon: float = BN_EPSILON,
+                    project_bias: bool = True) -> keras.Model:
+    """Latent vector (N(0, 1), length `latent_dim`) -> RGB image in [-1, 1], channels last.
+
+    `project_bias=False` is the paper's projection (BatchNormalization right after it cancels a
+    bias anyway); ml5's own models have the bias."""
     n = _doublings(size)
     start_channels = _channels(width, n - 1)
     z = keras.Input((latent_dim,), name="latent")
-    x = layers.Dense(START * START * start_channels, kernel_initializer=_init(),
-                     name="project")(z)
-    x = _bn("project_bn")(x)
+    x = layers.Dense(START * START * start_channels, use_bias=project_bias,
+                     kernel_initializer=_init(), name="project")(z)
+    x = _bn("project_bn", bn_momentum, bn_epsilon)(x)
     x = layers.Activation("relu", name="project_relu")(x)
     x = layers.Reshape((START, START, start_channels), name="to_4x4")(x)
     for i in range(1, n):
         resolution = START * 2**i
         x = layers.Conv2DTranspose(_channels(width, n - 1 - i), 4, strides=2, padding="same",
                                    kernel_initializer=_init(), name=f"up{resolution}")(x)
-        x = _bn(f"up{resolution}_bn")(x)
+        x = _bn(f"up{resolution}_bn", bn_momentum, bn_epsilon)(x)
         x = layers.Activation("relu", name=f"up{resolution}_relu")(x)
     x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_rgb")(x)
@@ -62,7 +71,8 @@ def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64) -> k
     return keras.Model(z, image, name="generator")
 
 
-def build_discriminator(size: int = 64, width: int = 64) -> keras.Model:
+def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float = BN_MOMENTUM,
+                        bn_epsilon: float = BN_EPSILON) -> keras.Model:
     """RGB image in [-1, 1] -> one logit: strided convolutions with LeakyReLU 0.2."""
     n = _doublings(size)
     image = keras.Input((size, size, 3), name="image")
@@ -71,7 +81,7 @@ def build_discriminator(size: int = 64, width: int = 64) -> keras.Model:
         x = layers.Conv2D(_channels(width, i), 4, strides=2, padding="same", use_bias=i == 0,
                           kernel_initializer=_init(), name=f"down{size >> (i + 1)}")(x)
         if i > 0:  # no normalisation on the input layer, as in the paper
-            x = _bn(f"down{size >> (i + 1)}_bn")(x)
+            x = _bn(f"down{size >> (i + 1)}_bn", bn_momentum, bn_epsilon)(x)
         x = layers.LeakyReLU(0.2, name=f"down{size >> (i + 1)}_lrelu")(x)
     x = layers.Conv2D(1, START, padding="valid", kernel_initializer=_init(), name="to_logit")(x)
     logit = layers.Flatten(name="logit", dtype="float32")(x)

@@ -81,15 +81,15 @@ def checkpoint_generator_weights(folder: Path, step: int) -> list[np.ndarray]:
                         fix="choose another --checkpoint (last, best or step-N)") from None
 
 
-def save_generator(weights: list[np.ndarray], size: int, latent_dim: int, width: int,
-                   path: Path) -> Path:
+def save_generator(weights: list[np.ndarray], architecture: dict, path: Path) -> Path:
     """A plain float32 generator .keras file with these weights, whatever the training
-    precision: only standard layers, which the exporter loads with safe_mode. Atomic."""
+    precision: only standard layers, which the exporter loads with safe_mode. `architecture`:
+    TrainConfig.generator_architecture(). Atomic."""
     from ..model import build_generator
     from .hardware import dtype_policy
 
     with dtype_policy(False):
-        plain = build_generator(size, latent_dim, width)
+        plain = build_generator(**architecture)
         plain.set_weights(weights)
         partial = path.with_name(f".{path.stem}.partial.keras")  # Keras wants .keras
         plain.save(partial)

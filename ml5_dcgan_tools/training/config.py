@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import UserError
 
 DISTRIBUTE = ("none", "mirrored", "multiworker")
+UPDATE_ORDERS = ("simultaneous", "alternating")
 
 
 @dataclass
@@ -28,6 +29,13 @@ class TrainConfig:
     ema_decay: float = 0.999
     augment: bool = False  # DiffAugment: colour, translation, cutout on real and fake images
     label_smoothing: float = 0.1  # one-sided: real labels are 1 - label_smoothing
+    # simultaneous: both networks updated from one forward pass (TensorFlow's DCGAN tutorial);
+    # alternating: the generator's update is taken against the freshly updated discriminator
+    # (pytorch/examples). The ablations below are measured in docs/quality.md, section 9.
+    update_order: str = "simultaneous"
+    bn_momentum: float = 0.9
+    bn_epsilon: float = 1e-3
+    project_bias: bool = True  # the generator's Dense projection, as in ml5's own models
     background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
     # bfloat16 on CPUs, float16 on GPUs, only when asked: on a CPU with bfloat16 instructions it
     # trained 1.4x faster, but one run drew clearly worse pictures (FD 43 against 23), and a
@@ -54,6 +62,10 @@ class TrainConfig:
             (not 0 <= self.beta1 < 1, "--beta1 must be in [0, 1)"),
             (not 0 < self.ema_decay < 1, "--ema-decay must be in (0, 1)"),
             (not 0 <= self.label_smoothing < 0.5, "--label-smoothing must be in [0, 0.5)"),
+            (self.update_order not in UPDATE_ORDERS,
+             f"--update-order must be one of {', '.join(UPDATE_ORDERS)}"),
+            (not 0 <= self.bn_momentum < 1, "--bn-momentum must be in [0, 1)"),
+            (not self.bn_epsilon > 0, "--bn-epsilon must be positive"),
             (self.distribute not in DISTRIBUTE, f"--distribute must be one of {DISTRIBUTE}"),
             (self.log_every < 1 or self.checkpoint_every < 1,
              "--log-every and --checkpoint-every must be at least 1"),
@@ -66,6 +78,13 @@ class TrainConfig:
         for failed, message in problems:
             if failed:
                 raise UserError(message, fix="see ml5-dcgan train --help")
+
+    def generator_architecture(self) -> dict:
+        """Keyword arguments of build_generator for this run: everything that shapes the
+        generator's weights and its exported layers."""
+        return {"size": self.size, "latent_dim": self.latent_dim, "width": self.width,
+                "bn_momentum": self.bn_momentum, "bn_epsilon": self.bn_epsilon,
+                "project_bias": self.project_bias}
 
     def save(self, path: Path, extra: dict) -> None:
         path.write_text(json.dumps({**asdict(self), **extra}, indent=2) + "\n")

@@ -1,6 +1,6 @@
 """The DCGAN being trained: both networks, their optimizers, an optional EMA generator, and one
-training step (both networks updated from the same forward pass, as in TensorFlow's DCGAN
-tutorial)."""
+training step (by default both networks updated from the same forward pass, as in TensorFlow's
+DCGAN tutorial; or in pytorch/examples' alternating order)."""
 
 from __future__ import annotations
 
@@ -27,11 +27,13 @@ class Gan:
     @classmethod
     def build(cls, config: TrainConfig, loss_scaling: bool) -> Gan:
         """Call inside the distribution strategy's scope, under the run's dtype policy."""
-        generator = build_generator(config.size, config.latent_dim, config.width)
-        discriminator = build_discriminator(config.size, config.width)
+        generator = build_generator(**config.generator_architecture())
+        discriminator = build_discriminator(config.size, config.width,
+                                            bn_momentum=config.bn_momentum,
+                                            bn_epsilon=config.bn_epsilon)
         ema = None
         if config.ema:
-            ema = build_generator(config.size, config.latent_dim, config.width)
+            ema = build_generator(**config.generator_architecture())
             ema.set_weights(generator.get_weights())
         optimizers = []
         for model in (generator, discriminator):
@@ -86,6 +88,11 @@ def make_train_step(gan: Gan, config: TrainConfig,
         return tuple(tf.split(gan.discriminator(tf.concat([real, fake], axis=0), training=True),
                               2))
 
+    def descend(tape: tf.GradientTape, loss: tf.Tensor, model: keras.Model,
+                optimizer: keras.optimizers.Optimizer) -> None:
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+
     def replica_step(batch: tf.Tensor, step: tf.Tensor) -> dict[str, tf.Tensor]:
         replica = tf.distribute.get_replica_context().replica_id_in_sync_group
         seed = tf.random.experimental.stateless_fold_in(
@@ -94,20 +101,28 @@ def make_train_step(gan: Gan, config: TrainConfig,
         z_seed, real_seed, fake_seed = tf.unstack(tf.random.experimental.stateless_split(seed, 3))
         real = tf.cast(batch, tf.float32) / 127.5 - 1.0
         z = tf.random.stateless_normal([tf.shape(real)[0], config.latent_dim], z_seed)
-        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+        if config.augment:
+            real = diff_augment(real, real_seed)
+        with tf.GradientTape() as g_tape:
             fake = gan.generator(z, training=True)
             if config.augment:
-                real, fake = diff_augment(real, real_seed), diff_augment(fake, fake_seed)
-            real_logits, fake_logits = discriminator_logits(real, fake)
-            d_loss = bce(real_label, real_logits) + bce(0.0, fake_logits)
-            g_loss = bce(1.0, fake_logits)
-            # Identity unless float16 loss scaling is on; apply_gradients then unscales.
-            d_scaled, g_scaled = (gan.d_optimizer.scale_loss(d_loss),
-                                  gan.g_optimizer.scale_loss(g_loss))
-        for tape, loss, model, optimizer in ((d_tape, d_scaled, gan.discriminator, gan.d_optimizer),
-                                             (g_tape, g_scaled, gan.generator, gan.g_optimizer)):
-            gradients = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+                fake = diff_augment(fake, fake_seed)
+            with tf.GradientTape() as d_tape:
+                real_logits, fake_logits = discriminator_logits(real, fake)
+                d_loss = bce(real_label, real_logits) + bce(0.0, fake_logits)
+                # Identity unless float16 loss scaling is on; apply_gradients then unscales.
+                d_scaled = gan.d_optimizer.scale_loss(d_loss)
+            judged = fake_logits
+            if config.update_order == "alternating":
+                with g_tape.stop_recording():
+                    descend(d_tape, d_scaled, gan.discriminator, gan.d_optimizer)
+                judged = (discriminator_logits(real, fake)[1] if config.augment
+                          else gan.discriminator(fake, training=True))
+            g_loss = bce(1.0, judged)
+            g_scaled = gan.g_optimizer.scale_loss(g_loss)
+        if config.update_order == "simultaneous":
+            descend(d_tape, d_scaled, gan.discriminator, gan.d_optimizer)
+        descend(g_tape, g_scaled, gan.generator, gan.g_optimizer)
         return {"d_loss": d_loss, "g_loss": g_loss,
                 "d_real": average(tf.sigmoid(real_logits)[:, 0]),
                 "d_fake": average(tf.sigmoid(fake_logits)[:, 0])}

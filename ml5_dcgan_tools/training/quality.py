@@ -76,8 +76,8 @@ class QualityTracker:
                 f"pattern {figures['eval_pattern']:.3f}; best so far: step {best}")
 
     def _keep(self, step: int, sampler: keras.Model, figures: dict[str, float]) -> None:
-        save_generator([w.numpy() for w in sampler.weights], self.config.size,
-                       self.config.latent_dim, self.config.width, self.run.generator_best)
+        save_generator([w.numpy() for w in sampler.weights],
+                       self.config.generator_architecture(), self.run.generator_best)
         self.best = {"step": step, "fd": figures["eval_fd"], "kid": figures["eval_kid"],
                      "samples": len(self.latents), "eval_every": self.config.eval_every}
         write_atomically(self.run.best, json.dumps(self.best, indent=2) + "\n")

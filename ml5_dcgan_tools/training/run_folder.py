@@ -126,8 +126,8 @@ def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
                              fix=f"kept steps: {', '.join(map(str, kept)) or 'none'}; or use "
                                  "--checkpoint last or best")
         config = run.read_config()
-        save_generator(checkpoint_generator_weights(run.checkpoints, step), config.size,
-                       config.latent_dim, config.width, out)
+        save_generator(checkpoint_generator_weights(run.checkpoints, step),
+                       config.generator_architecture(), out)
     return out, f"checkpoint of step {step}"
 
 

@@ -237,5 +237,5 @@ class _Loop:
         if self.gan.ema is not None:
             pairs.append((self.gan.ema, self.out.generator_ema))
         for model, path in pairs:
-            save_generator([w.numpy() for w in model.weights], self.config.size,
-                           self.config.latent_dim, self.config.width, path)
+            save_generator([w.numpy() for w in model.weights],
+                           self.config.generator_architecture(), path)

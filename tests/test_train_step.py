@@ -1,0 +1,95 @@
+"""The training step's recipe switches (the issue-12 ablations): update order, BatchNorm
+settings, the projection's bias; each must do what its name says and survive the run folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from ml5_dcgan_tools.errors import UserError
+from ml5_dcgan_tools.training import train
+from ml5_dcgan_tools.training.config import TrainConfig
+from ml5_dcgan_tools.training.run_folder import pick_generator
+
+pytestmark = pytest.mark.slow  # builds and steps real (tiny) networks
+
+
+def _config(**overrides) -> TrainConfig:
+    return TrainConfig(**{"data": "shapes:64", "size": 32, "latent_dim": 16, "width": 8,
+                          "batch_size": 32, "ema": False, **overrides})
+
+
+def _one_step(config: TrainConfig, generator: list, discriminator: list):
+    """The Gan after one step from the given weights."""
+    import tensorflow as tf
+
+    from ml5_dcgan_tools.data.shapes import generate_shapes
+    from ml5_dcgan_tools.training.gan import Gan, make_train_step
+
+    gan = Gan.build(config, loss_scaling=False)
+    gan.generator.set_weights(generator)
+    gan.discriminator.set_weights(discriminator)
+    step = make_train_step(gan, config, tf.distribute.get_strategy())
+    step(tf.constant(generate_shapes(32, 32, seed=3)), tf.constant(5, tf.int64))
+    return gan
+
+
+def _learned(model: keras.Model) -> list[np.ndarray]:
+    """Trainable weights only: BatchNormalization's moving statistics move with every
+    training-mode call, and the alternating order calls the discriminator twice."""
+    return [w.numpy() for w in model.trainable_weights]
+
+
+def _assert_same(left: list, right: list) -> None:
+    for a, b in zip(left, right, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_alternating_order_judges_the_generator_by_the_updated_discriminator(
+        augment: bool) -> None:
+    from ml5_dcgan_tools.training.gan import Gan
+
+    start = Gan.build(_config(), loss_scaling=False)
+    g0, d0 = start.generator.get_weights(), start.discriminator.get_weights()
+    simultaneous = _config(augment=augment)
+    alternating = _config(augment=augment, update_order="alternating")
+
+    sim = _one_step(simultaneous, g0, d0)
+    alt = _one_step(alternating, g0, d0)
+    # the discriminator's update does not depend on the order
+    _assert_same(_learned(alt.discriminator), _learned(sim.discriminator))
+    moved = [np.max(np.abs(a - b)) for a, b in zip(_learned(alt.generator),
+                                                    _learned(sim.generator), strict=True)]
+    assert max(moved) > 1e-6
+    # The alternating generator update is the simultaneous one taken against the discriminator
+    # after its update (training-mode BatchNormalization ignores its moving statistics).
+    against_updated = _one_step(simultaneous, g0, alt.discriminator.get_weights())
+    _assert_same(_learned(alt.generator), _learned(against_updated.generator))
+
+
+def test_recipe_switches_reach_every_saved_generator(tmp_path: Path) -> None:
+    config = _config(data="shapes:128", epochs=2, checkpoint_every=4, eval_every=4, ema=True,
+                     update_order="alternating", project_bias=False, bn_epsilon=1e-5,
+                     bn_momentum=0.99, label_smoothing=0.0)
+    train(config, tmp_path / "run", quiet=True)
+    assert TrainConfig.load(tmp_path / "run" / "config.json") == config
+    for checkpoint in ("last", "best", "step-4"):
+        path, _ = pick_generator(tmp_path / "run", checkpoint)
+        generator = keras.models.load_model(path, safe_mode=True, compile=False)
+        assert generator.get_layer("project").bias is None, checkpoint
+        assert generator.get_layer("project_bn").epsilon == 1e-5, checkpoint
+        assert generator.get_layer("up8_bn").momentum == 0.99, checkpoint
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"update_order": "sideways"}, "--update-order must be one of simultaneous, alternating"),
+    ({"bn_momentum": 1.0}, r"--bn-momentum must be in \[0, 1\)"),
+    ({"bn_epsilon": 0.0}, "--bn-epsilon must be positive"),
+])
+def test_bad_recipe_values_are_refused_before_training(overrides: dict, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        _config(**overrides).check()
