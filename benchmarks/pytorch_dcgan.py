@@ -4,8 +4,9 @@ each network), written out from its recipe:
 ConvTranspose/BatchNorm/ReLU generator, Conv/BatchNorm/LeakyReLU(0.2) discriminator, N(0, 0.02)
 weights (BatchNorm scale N(1, 0.02)), BCE on sigmoid outputs with labels 1 and 0, Adam(2e-4,
 beta1 0.5) for both, one discriminator update on a real and a fake batch, then one generator
-update on the same fake batch. `tuned` is what an engineer would do on a CPU: bfloat16 autocast of
-the forward passes and channels-last memory (losses stay float32).
+update on the same fake batch. Tuning, as an engineer would on a CPU: `channels_last` memory, and
+`bfloat16` autocast of the forward passes (losses stay float32) where the CPU has bfloat16
+instructions (elsewhere it is emulated and far slower).
 
     python benchmarks/pytorch_dcgan.py --data DATA --minutes 4 --seed 0 --samples out.npy
 
@@ -58,8 +59,8 @@ class Peer:
     latent_dim: int
 
 
-def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False,
-          size: int = SIZE) -> Peer:
+def build(latent_dim: int = LATENT, width: int = WIDTH, size: int = SIZE, *,
+          channels_last: bool = False, bfloat16: bool = False) -> Peer:
     """The example's networks at 64 px; at 32 px one block fewer in each (4x4 -> 32x32), as the
     DCGAN ports to 32-pixel data do, the example itself building 64 px only."""
     torch.set_num_threads(os.cpu_count() or 1)
@@ -79,10 +80,10 @@ def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False,
     g_optimizer = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext
-    if tuned:
+    if channels_last:
         generator = generator.to(memory_format=torch.channels_last)
         discriminator = discriminator.to(memory_format=torch.channels_last)
-
+    if bfloat16:
         def autocast() -> contextlib.AbstractContextManager:
             return torch.autocast("cpu", dtype=torch.bfloat16)
 
@@ -91,7 +92,7 @@ def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False,
             return discriminator(images).view(-1).float()
 
     def step(real: torch.Tensor) -> None:
-        if tuned:
+        if channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
         ones, zeros = torch.ones(len(real)), torch.zeros(len(real))
         discriminator.zero_grad()
@@ -107,11 +108,12 @@ def build(latent_dim: int = LATENT, width: int = WIDTH, tuned: bool = False,
     return Peer(generator, step, latent_dim)
 
 
-def train_for(images: np.ndarray, minutes: float, seed: int) -> tuple[Peer, int, float]:
+def train_for(images: np.ndarray, minutes: float, seed: int, **options
+              ) -> tuple[Peer, int, float]:
     """Train on uint8 images (N, size, size, 3), shuffled each epoch, until `minutes` of training
-    have passed; returns the peer, its steps and its images/s."""
+    have passed; returns the peer, its steps and its images/s. `options`: build's."""
     torch.manual_seed(seed)
-    peer = build(size=images.shape[1])
+    peer = build(size=images.shape[1], **options)
     pixels = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2)
     generator = torch.Generator().manual_seed(seed)
     steps, started = 0, time.monotonic()

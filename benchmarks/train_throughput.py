@@ -1,15 +1,18 @@
 """Training images per second of the default ml5-sized DCGAN (64x64, latent 128, width 64, batch
 64), next to the classic PyTorch DCGAN (pytorch/examples dcgan) of the same size, on this machine:
-as written (float32) and as an engineer would tune it on a CPU (bfloat16 autocast + channels-last).
+as written (float32) and as an engineer would tune it on a CPU (channels-last, plus bfloat16
+autocast where the CPU has bfloat16 instructions).
 
     python benchmarks/train_throughput.py [--steps 20] [--repeat 2] [--variants]
-                                          [--end-to-end-images 2048] [--epochs 2]
+                                          [--end-to-end-images 2048] [--epochs 2] [--peer-minutes 2]
 
 Bare steps: every variant runs in its own process so thread pools do not compete, and the rounds
 are interleaved (A B C, A B C, ...) so load from other programs hits all of them alike; the median
 of --repeat rounds is shown. End to end: a real `ml5-dcgan train` over a generated folder of JPEGs
 (resized down to 64 px), its rate taken from metrics.jsonl from the first logged step to the last,
-so it includes the input pipeline and the per-epoch pauses (not start-up or the first decode).
+so it includes the input pipeline and the per-epoch pauses (not start-up, the first decode, or
+the quality evaluations, turned off here as the peer has none);
+and each PyTorch peer's own loop over the same folder's decoded images for --peer-minutes.
 PyTorch is only needed here (pip install torch). --variants also times our --xla and
 --mixed-precision (bfloat16 on a CPU), which are not the default.
 """
@@ -17,6 +20,7 @@ PyTorch is only needed here (pip install torch). --variants also times our --xla
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -47,15 +51,13 @@ def keras_step_rate(steps: int, mixed_precision: bool, xla: bool) -> float:
         return _time(lambda i: step(batch, tf.constant(i, tf.int64))["d_loss"].numpy(), steps)
 
 
-def torch_step_rate(steps: int, tuned: bool = False) -> float:
-    """The pytorch/examples DCGAN step (pytorch_dcgan.py) at our model's size; `tuned`: bfloat16
-    autocast and channels-last."""
+def torch_step_rate(steps: int, **tuning: bool) -> float:
+    """The pytorch/examples DCGAN step (pytorch_dcgan.py) at our model's size; `tuning`:
+    channels_last, bfloat16."""
     import torch
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from pytorch_dcgan import build
 
-    peer = build(LATENT, WIDTH, tuned)
+    peer = build(LATENT, WIDTH, **tuning)
     real = torch.rand(BATCH, 3, SIZE, SIZE) * 2 - 1
     return _time(lambda _: peer.step(real), steps)
 
@@ -69,33 +71,52 @@ def _time(step, steps: int) -> float:
     return steps * BATCH / (time.perf_counter() - started)
 
 
-def _child(name: str, steps: int, timeout: float | None = None) -> float:
+def _child(name: str, args: argparse.Namespace) -> float:
+    """Run one variant in a fresh process, so thread pools and allocators do not compete."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    output = subprocess.run([sys.executable, __file__, "--child", name, "--steps", str(steps)],
+    output = subprocess.run([sys.executable, __file__, "--child", name, "--steps", str(args.steps),
+                             "--end-to-end-images", str(args.end_to_end_images),
+                             "--peer-minutes", str(args.peer_minutes)],
                             env=env, capture_output=True, text=True, check=True,
-                            timeout=timeout).stdout
+                            timeout=args.child_timeout).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
-def end_to_end_rate(images: int, epochs: int, mixed_precision: bool) -> float:
-    """images/s of a real `ml5-dcgan train` over a folder, from its metrics.jsonl."""
-    sys.path.insert(0, str(Path(__file__).parent))
+def _folder(images: int) -> Path:
+    """A folder of generated 80-px JPEGs (made once, kept in the temporary directory)."""
     from train_memory import make_folder
 
     folder = Path(tempfile.gettempdir()) / f"ml5-dcgan-throughput-{images}"
     make_folder(folder, images, 80)
+    return folder
+
+
+def end_to_end_rate(images: int, epochs: int, mixed_precision: bool) -> float:
+    """images/s of a real `ml5-dcgan train` over a folder, from its metrics.jsonl."""
+    folder = _folder(images)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-throughput-") as scratch:
         out = Path(scratch) / "run"
         precision = "--mixed-precision" if mixed_precision else "--no-mixed-precision"
         subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", str(folder), "--out",
                         str(out), "--size", str(SIZE), "--latent-dim", str(LATENT), "--width",
                         str(WIDTH), "--batch-size", str(BATCH), "--epochs", str(epochs),
-                        "--log-every", "1", "--no-ema", precision],
+                        "--log-every", "1", "--no-ema", "--eval-every", "0", precision],
                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, check=True,
                        capture_output=True)
         records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     first, last = records[0], records[-1]
     return (last["step"] - first["step"]) * BATCH / (last["time"] - first["time"])
+
+
+def torch_end_to_end_rate(images: int, minutes: float, **tuning: bool) -> float:
+    """images/s of the peer's own training loop (shuffled batches from the decoded folder, the
+    first step included) at our model's size, for `minutes`."""
+    from pytorch_dcgan import train_for
+
+    from ml5_dcgan_tools.data import load_images
+
+    pixels = load_images(str(_folder(images)), SIZE, progress=False).images
+    return train_for(pixels, minutes, seed=0, latent_dim=LATENT, width=WIDTH, **tuning)[2]
 
 
 def main() -> None:
@@ -104,53 +125,73 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--variants", action="store_true")
     parser.add_argument("--end-to-end-images", type=int, default=2048,
-                        help="folder size for the real train run; 0 skips it")
+                        help="folder size for the real train runs; 0 skips them")
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--peer-minutes", type=float, default=2.0,
+                        help="training time of each PyTorch end-to-end run")
     parser.add_argument("--child-timeout", type=float, default=900,
                         help="seconds before a variant is given up (bfloat16 where the CPU "
                              "only emulates it takes hours)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    peers = {"pytorch float32 (examples)": {},
+             "pytorch float32+channels-last": {"channels_last": True},
+             "pytorch bf16+channels-last": {"channels_last": True, "bfloat16": True}}
     runs = {"keras float32": lambda: keras_step_rate(args.steps, False, False),
             "keras --mixed-precision": lambda: keras_step_rate(args.steps, True, False),
             "keras float32 --xla": lambda: keras_step_rate(args.steps, False, True),
-            "pytorch float32 (examples)": lambda: torch_step_rate(args.steps),
-            "pytorch bf16+channels-last": lambda: torch_step_rate(args.steps, tuned=True)}
+            **{name: functools.partial(torch_step_rate, args.steps, **tuning)
+               for name, tuning in peers.items()},
+            **{f"{name} end to end": functools.partial(
+                torch_end_to_end_rate, args.end_to_end_images, args.peer_minutes, **tuning)
+               for name, tuning in peers.items()}}
     if args.child:
         print(json.dumps(runs[args.child]()))
         return
-    names = [n for n in runs if args.variants or not n.startswith("keras") or n == "keras float32"]
     print(f"DCGAN {SIZE}x{SIZE}, latent {LATENT}, width {WIDTH}, batch {BATCH}, {args.steps} "
           f"timed steps, median of {args.repeat} interleaved rounds, {os.cpu_count()} CPU cores; "
           "ml5-dcgan train's default: float32")
+    names = [n for n in runs if not n.endswith("end to end")
+             and (args.variants or not n.startswith("keras") or n == "keras float32")]
+    rates = _rounds(names, args.repeat, args)
+    for name in names:
+        print(f"  {name:44s} {rates[name]}")
+    if args.end_to_end_images:
+        print(f"end to end over {args.end_to_end_images} JPEGs: `ml5-dcgan train` for "
+              f"{args.epochs} epochs (first logged step to last), each PyTorch peer's own loop "
+              f"for {args.peer_minutes:g} minutes:", flush=True)
+        for mixed in (False, True) if args.variants else (False,):
+            label = "--mixed-precision" if mixed else "float32"
+            rate = end_to_end_rate(args.end_to_end_images, args.epochs, mixed)
+            print(f"  ml5-dcgan train {label:28s} {rate:8.1f} images/s", flush=True)
+        ends = [f"{name} end to end" for name in peers]
+        for name, rate in _rounds(ends, 1, args).items():
+            print(f"  {name:44s} {rate}", flush=True)
+
+
+def _rounds(names: list[str], repeat: int, args: argparse.Namespace) -> dict[str, str]:
+    """Each variant `repeat` times in interleaved rounds (A B C, A B C): load from other programs
+    hits all alike. Returns the median images/s with the rounds, or why it failed."""
     rates: dict[str, list[float]] = {name: [] for name in names}
     failures: dict[str, str] = {}
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for name in names:
             if name in failures:
                 continue
             try:
-                rates[name].append(_child(name, args.steps, args.child_timeout))
+                rates[name].append(_child(name, args))
                 print(f"    round: {name} {rates[name][-1]:.1f} images/s", flush=True)
             except subprocess.TimeoutExpired:
-                failures[name] = (f"not done after {args.child_timeout:.0f} s (3 warm-up + "
-                                  f"{args.steps} steps)")
+                failures[name] = f"not done after {args.child_timeout:.0f} s"
             except subprocess.CalledProcessError as failure:
                 failures[name] = failure.stderr.strip().splitlines()[-1] + (
                     " (pip install torch==2.13.0)" if "torch" in failure.stderr else "")
+    shown = {}
     for name in names:
-        if name in failures:
-            print(f"  {name:28s} failed: {failures[name]}")
-        else:
-            rounds = ", ".join(f"{r:.0f}" for r in rates[name])
-            print(f"  {name:28s} {statistics.median(rates[name]):8.1f} images/s  ({rounds})")
-    if args.end_to_end_images:
-        print(f"end to end, `ml5-dcgan train` over {args.end_to_end_images} JPEGs, "
-              f"{args.epochs} epochs:", flush=True)
-        for mixed in (False, True) if args.variants else (False,):
-            label = "--mixed-precision" if mixed else "float32"
-            rate = end_to_end_rate(args.end_to_end_images, args.epochs, mixed)
-            print(f"  ml5-dcgan train {label:17s} {rate:8.1f} images/s", flush=True)
+        rounds = ", ".join(f"{r:.0f}" for r in rates[name])
+        shown[name] = (f"failed: {failures[name]}" if name in failures else
+                       f"{statistics.median(rates[name]):8.1f} images/s  ({rounds})")
+    return shown
 
 
 if __name__ == "__main__":
