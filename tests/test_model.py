@@ -54,6 +54,14 @@ def test_unsupported_size_is_refused() -> None:
         build_generator(48)
 
 
+def test_train_defaults_are_the_models_batchnorm_settings() -> None:
+    from ml5_dcgan_tools.model.dcgan import BN_EPSILON, BN_MOMENTUM
+    from ml5_dcgan_tools.training.config import TrainConfig
+
+    defaults = TrainConfig(data="")
+    assert (defaults.bn_momentum, defaults.bn_epsilon) == (BN_MOMENTUM, BN_EPSILON)
+
+
 def test_training_flags_shape_the_generator_and_discriminator() -> None:
     plain = build_generator(32, latent_dim=16, width=8)
     paper = build_generator(32, latent_dim=16, width=8, project_bias=False, bn_momentum=0.99,

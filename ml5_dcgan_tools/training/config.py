@@ -33,6 +33,8 @@ class TrainConfig:
     # alternating: the generator's update is taken against the freshly updated discriminator
     # (pytorch/examples). The ablations below are measured in docs/quality.md, section 9.
     update_order: str = "simultaneous"
+    # model.dcgan's BN_MOMENTUM and BN_EPSILON, written out: importing the model would import
+    # Keras, and `ml5-dcgan --help` reads these defaults (tests/test_model.py checks they agree).
     bn_momentum: float = 0.9
     bn_epsilon: float = 1e-3
     project_bias: bool = True  # the generator's Dense projection, as in ml5's own models
