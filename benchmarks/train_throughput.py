@@ -13,8 +13,8 @@ of --repeat rounds is shown. End to end: a real `ml5-dcgan train` over a generat
 so it includes the input pipeline and the per-epoch pauses (not start-up, the first decode, or
 the quality evaluations, turned off here as the peer has none);
 and each PyTorch peer's own loop over the same folder's decoded images for --peer-minutes.
-PyTorch is only needed here (pip install torch). --variants also times our --xla and
---mixed-precision (bfloat16 on a CPU), which are not the default.
+PyTorch is only needed here (pip install torch). --variants also times our --xla (bare and end
+to end) and --mixed-precision (bfloat16 on a CPU; bare step only), which are not the default.
 """
 
 from __future__ import annotations
@@ -91,16 +91,16 @@ def _folder(images: int) -> Path:
     return folder
 
 
-def end_to_end_rate(images: int, epochs: int, mixed_precision: bool) -> float:
+def end_to_end_rate(images: int, epochs: int, *flags: str) -> float:
     """images/s of a real `ml5-dcgan train` over a folder, from its metrics.jsonl."""
     folder = _folder(images)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-throughput-") as scratch:
         out = Path(scratch) / "run"
-        precision = "--mixed-precision" if mixed_precision else "--no-mixed-precision"
         subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", str(folder), "--out",
                         str(out), "--size", str(SIZE), "--latent-dim", str(LATENT), "--width",
                         str(WIDTH), "--batch-size", str(BATCH), "--epochs", str(epochs),
-                        "--log-every", "1", "--no-ema", "--eval-every", "0", precision],
+                        "--log-every", "1", "--no-ema", "--eval-every", "0",
+                        "--no-mixed-precision", *flags],
                        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}, check=True,
                        capture_output=True)
         records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -160,9 +160,9 @@ def main() -> None:
         print(f"end to end over {args.end_to_end_images} JPEGs: `ml5-dcgan train` for "
               f"{args.epochs} epochs (first logged step to last), each PyTorch peer's own loop "
               f"for {args.peer_minutes:g} minutes:", flush=True)
-        for mixed in (False, True) if args.variants else (False,):
-            label = "--mixed-precision" if mixed else "float32"
-            rate = end_to_end_rate(args.end_to_end_images, args.epochs, mixed)
+        for flags in ([], ["--xla"]) if args.variants else ([],):
+            label = " ".join(["float32", *flags])
+            rate = end_to_end_rate(args.end_to_end_images, args.epochs, *flags)
             print(f"  ml5-dcgan train {label:28s} {rate:8.1f} images/s", flush=True)
         ends = [f"{name} end to end" for name in peers]
         for name, rate in _rounds(ends, 1, args).items():
