@@ -111,6 +111,14 @@ def test_a_time_budget_stops_like_ctrl_c_and_each_resume_gets_it_again(tmp_path:
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_time_budget_says_its_last_epoch_line_is_a_partial_epoch(tmp_path: Path,
+                                                                   capsys) -> None:
+    train(tiny(epochs=1, eval_every=0, minutes=1e-6), tmp_path / "run")
+    assert "epoch 1/1 (stopped after 1 of its 4 steps)  step 1" in capsys.readouterr().err
+    train(tiny(epochs=1, eval_every=0), tmp_path / "whole")
+    assert "epoch 1/1  step 4" in capsys.readouterr().err
+
+
 def test_a_time_budget_ends_with_a_quality_evaluation(tmp_path: Path) -> None:
     train(tiny(epochs=1, minutes=1e-6), tmp_path / "run", quiet=True)
     run = RunFolder(tmp_path / "run")

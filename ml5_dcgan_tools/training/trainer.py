@@ -216,7 +216,10 @@ class _Loop:
         self.writer.submit(self._write_samples, step, epoch, pixels)
         self._checkpoint(step)
         live = "  ".join(f"{k} {v:.3f}" for k, v in losses.items())
-        progress.line(f"epoch {epoch}/{self.config.epochs}  step {step}  {live}")
+        done_in_epoch = step - (epoch - 1) * self.steps_per_epoch
+        partial = ("" if done_in_epoch == self.steps_per_epoch else
+                   f" (stopped after {done_in_epoch} of its {self.steps_per_epoch} steps)")
+        progress.line(f"epoch {epoch}/{self.config.epochs}{partial}  step {step}  {live}")
 
     def _write_samples(self, step: int, epoch: int, pixels: np.ndarray) -> None:
         grid = image_grid(pixels)
