@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import ml5_dcgan_tools  # noqa: F401  (first: it picks TensorFlow's CPU kernels, as for our users)
+
 SIZE, LATENT, WIDTH, BATCH = 64, 128, 64, 64
 
 

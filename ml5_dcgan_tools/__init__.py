@@ -9,9 +9,19 @@ functions that need TensorFlow import it, when called::
 from __future__ import annotations
 
 import importlib
+import os
+import platform
+import sys
 from typing import Any
 
 __version__ = "0.1.0"
+
+# TensorFlow turns its oneDNN kernels on by itself only on x86 CPUs with AVX-512 VNNI or newer.
+# On an AVX2 CPU they make our float32 training step 1.6x faster (README, "Speed"), so ask for
+# them before TensorFlow is imported. An explicit TF_ENABLE_ONEDNN_OPTS wins; once TensorFlow is
+# imported, the variable no longer matters.
+if platform.machine().lower() in ("x86_64", "amd64") and "tensorflow" not in sys.modules:
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
 _PUBLIC = {
     "load_images": "ml5_dcgan_tools.data",

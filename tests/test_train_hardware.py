@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -128,3 +129,23 @@ def test_float16_loss_scaling_path_updates_the_weights() -> None:
     after = gan.generator.trainable_weights
     moved = [not np.allclose(a, w.numpy()) for a, w in zip(before, after, strict=True)]
     assert moved[0] and sum(moved) > len(moved) // 2
+
+
+ONEDNN_PROBE = """
+import ml5_dcgan_tools, tensorflow
+from tensorflow.python.util import _pywrap_util_port
+print(_pywrap_util_port.IsMklEnabled())
+"""
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="TensorFlow's oneDNN CPU kernels are only asked for on x86")
+@pytest.mark.parametrize(("setting", "expected"), [(None, "True"), ("0", "False")])
+def test_onednn_kernels_are_on_unless_the_user_turns_them_off(setting: str | None,
+                                                              expected: str) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    if setting is not None:
+        env["TF_ENABLE_ONEDNN_OPTS"] = setting
+    result = subprocess.run([sys.executable, "-c", ONEDNN_PROBE], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == expected, result.stderr
