@@ -192,7 +192,8 @@ class _Loop:
                     self._checkpoint(step)
                 if stop.requested or self.out_of_time:
                     break
-            else:
+            else:  # the epoch line shows its last step's losses, even between log steps
+                losses = {name: float(value) for name, value in result.items()}
                 self._end_of_epoch(step, epoch + 1, losses, progress)
                 last_time = time.monotonic()  # sampling and saving are not training time
         if self.out_of_time:
