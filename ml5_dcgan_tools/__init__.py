@@ -18,8 +18,8 @@ __version__ = "0.1.0"
 
 # TensorFlow turns its oneDNN kernels on by itself only on x86 CPUs with AVX-512 VNNI or newer.
 # On an AVX2 CPU they make our float32 training step 1.6x faster (README, "Speed"), so ask for
-# them before TensorFlow is imported. oneDNN's own memory pool added about 500 MiB to a 128-px
-# run's peak; with the system allocator it is about 200 MiB, at the same speed (README,
+# them before TensorFlow is imported. oneDNN's own memory pool added about 400 MiB to a 128-px
+# run's peak; with the system allocator it is about 100 MiB, at the same speed (README,
 # "Memory"). Variables the user set win; once TensorFlow is imported, they no longer matter.
 if platform.machine().lower() in ("x86_64", "amd64") and "tensorflow" not in sys.modules:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")

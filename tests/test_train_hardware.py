@@ -144,7 +144,8 @@ print(_pywrap_util_port.IsMklEnabled())
 @pytest.mark.parametrize(("setting", "expected"), [(None, "True"), ("0", "False")])
 def test_onednn_kernels_are_on_unless_the_user_turns_them_off(setting: str | None,
                                                               expected: str) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "TF_ENABLE_ONEDNN_OPTS"}
+    ours = ("TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_USE_SYSTEM_ALLOCATOR")  # conftest set them here
+    env = {key: value for key, value in os.environ.items() if key not in ours}
     if setting is not None:
         env["TF_ENABLE_ONEDNN_OPTS"] = setting
     result = subprocess.run([sys.executable, "-c", ONEDNN_PROBE], env=env, capture_output=True,
