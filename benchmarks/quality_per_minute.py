@@ -40,9 +40,9 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
 def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
              flags: str = "") -> tuple[np.ndarray, dict]:
-    from ml5_dcgan_tools.generator_source import load_generator
-    from ml5_dcgan_tools.training.generate import generated_images
-    from ml5_dcgan_tools.training.samples import fixed_latents
+    from ml5_dcgan_tools.generators.pictures import fixed_latents
+    from ml5_dcgan_tools.generators.sampling import generated_images
+    from ml5_dcgan_tools.generators.source import load_generator
 
     run = Path(tempfile.mkdtemp(prefix=f"ours-{seed}-", dir=scratch))
     subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", data, "--out", str(run),
@@ -113,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = trainers(args.variant, not args.no_defaults, not args.no_peer)
     from ml5_dcgan_tools.data import load_images
-    from ml5_dcgan_tools.training.samples import image_grid, save_png
+    from ml5_dcgan_tools.generators.pictures import image_grid, save_png
 
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict = {"minutes": args.minutes, "size": args.size, "samples": SAMPLES,

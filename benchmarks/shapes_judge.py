@@ -152,9 +152,9 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from ml5_dcgan_tools.data.shapes import labelled_shapes
-    from ml5_dcgan_tools.generator_source import load_generator
-    from ml5_dcgan_tools.training.generate import generated_images
-    from ml5_dcgan_tools.training.samples import fixed_latents
+    from ml5_dcgan_tools.generators.pictures import fixed_latents
+    from ml5_dcgan_tools.generators.sampling import generated_images
+    from ml5_dcgan_tools.generators.source import load_generator
 
     model, accuracy = train_judge()
     rows = [judge(model, labelled_shapes(args.samples, SIZE, seed=3000)[0],

@@ -106,8 +106,9 @@ def main() -> None:
 
     from ml5_dcgan_tools.data import load_images
     from ml5_dcgan_tools.data.idx import read_idx
+    from ml5_dcgan_tools.generators import find_generator
     from ml5_dcgan_tools.model import build_generator
-    from ml5_dcgan_tools.training import TrainConfig, find_generator, resume, train
+    from ml5_dcgan_tools.training import TrainConfig, resume, train
 
     mnist = fetch_mnist(args.mnist)
     train_images = mnist / "train-images-idx3-ubyte"

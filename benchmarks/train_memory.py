@@ -98,11 +98,18 @@ def decode_run(folder: Path, size: int, cache: Path) -> tuple[int, float, float,
     return peak, inputs / seconds, inputs / cpu_seconds, images
 
 
+def _settings(folder: Path, **settings: int) -> Path:
+    """A `train --config` file holding these settings."""
+    path = folder / "settings.toml"
+    path.write_text("".join(f"{key} = {value}\n" for key, value in settings.items()))
+    return path
+
+
 def train_run(folder: Path, size: int, steps: int, cache: Path, out: Path) -> tuple[int, float]:
     """(peak RssAnon, seconds) of `ml5-dcgan train` stopped with Ctrl-C after `steps` steps."""
     command = [sys.executable, "-m", "ml5_dcgan_tools", "train", str(folder), "--out", str(out),
                "--size", str(size), "--width", "64", "--batch-size", "64",  # ml5's model size
-               "--log-every", "1", "--checkpoint-every", "100000"]
+               "--config", str(_settings(out.parent, log_every=1, checkpoint_every=100000))]
     env = {**os.environ, "ML5_DCGAN_CACHE": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Imported before any test module imports TensorFlow, so the tests run TensorFlow with the CPU
-# kernels our users get (see ml5_dcgan_tools/__init__.py).
-import ml5_dcgan_tools  # noqa: F401
+from ml5_dcgan_tools import use_fast_cpu_kernels
+
+# Before any test module imports TensorFlow, so the tests run the CPU kernels the CLI runs.
+use_fast_cpu_kernels()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # TensorFlow's C++ start-up chatter would bury the test output.

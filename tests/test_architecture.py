@@ -1,4 +1,5 @@
-"""The package's shape: no import cycles, and one registry of layers (the contract)."""
+"""The package's shape: folders form a one-way ladder, no import cycles, and one registry of
+layers (the contract)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,56 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         if module not in state and (cycle := visit(module)):
             return cycle
     return None
+
+
+# Bottom to top: a module may import from its own rung and the rungs below it, never above.
+# "root" is the package's top-level modules (errors, contract, manifest, safety, ...).
+LADDER = ("root", "assets", "data", "model", "runtime", "validation", "generators", "evaluation",
+          "training", "export", "web", "publish", "cli")
+# The package's entry points sit above the ladder: the public API names and `python -m`.
+ENTRY_POINTS = ("ml5_dcgan_tools", "ml5_dcgan_tools.__main__")
+
+
+def rung(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in LADDER) else "root"
+
+
+def ladder_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that goes up the ladder, as 'module -> target'."""
+    height = {name: i for i, name in enumerate(LADDER)}
+    return sorted(f"{module} -> {target}" for module, targets in graph.items()
+                  if module not in ENTRY_POINTS
+                  for target in targets if height[rung(target)] > height[rung(module)])
+
+
+def test_every_folder_is_on_the_ladder():
+    folders = {path.name for path in PACKAGE.iterdir()
+               if path.is_dir() and (path / "__init__.py").is_file()}
+    assert folders == set(LADDER) - {"root"}
+
+
+def test_folders_import_only_down_the_ladder():
+    assert ladder_violations(import_graph()) == []
+
+
+def test_no_two_folders_import_each_other():
+    graph = import_graph()
+    ties = {(rung(module), rung(target)) for module, targets in graph.items()
+            if module not in ENTRY_POINTS for target in targets}
+    two_way = sorted(f"{a} <-> {b}" for a, b in ties if a < b and (b, a) in ties)
+    assert two_way == []
+
+
+@pytest.mark.parametrize(("module", "target"), [
+    ("ml5_dcgan_tools.generators.source", "ml5_dcgan_tools.training.trainer"),
+    ("ml5_dcgan_tools.validation.file_scan", "ml5_dcgan_tools.web.sketch"),
+    ("ml5_dcgan_tools.errors", "ml5_dcgan_tools.data"),
+])
+def test_the_ladder_check_finds_a_planted_upward_import(module, target):
+    graph = import_graph()
+    graph[module] = {*graph[module], target}
+    assert f"{module} -> {target}" in ladder_violations(graph)
 
 
 def test_the_package_has_no_import_cycles():

@@ -18,6 +18,7 @@ from generator_zoo import dcgan
 from hostile_bundles import with_generated_weights
 
 from ml5_dcgan_tools import export_bundle
+from ml5_dcgan_tools.assets import LOADER, is_shipped_loader
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.reference import (
     OUTPUTS_FILE,
@@ -27,7 +28,6 @@ from ml5_dcgan_tools.reference import (
     write_reference,
 )
 from ml5_dcgan_tools.web.browser_check import PIXEL_TOLERANCE, STACKS, check_in_browser
-from ml5_dcgan_tools.web.loader import LOADER, is_shipped_loader
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def face_bundle(ml5_reference, tmp_path_factory):
     CPU cannot run channels-first transposed convolutions; XLA can, for the reference."""
     import tensorflow as tf
 
-    from ml5_dcgan_tools.training.generate import load_generator
+    from ml5_dcgan_tools.generators.sampling import load_generator
 
     folder = with_generated_weights(ml5_reference / "face",
                                     tmp_path_factory.mktemp("legacy") / "face")

@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
 
+from ml5_dcgan_tools.assets import copy_loader
 from ml5_dcgan_tools.reference import Reference, reference_latents, write_reference
 from ml5_dcgan_tools.runtime.install import ensure_runtime
 from ml5_dcgan_tools.web.browser_check import (
     PIXEL_TOLERANCE,
-    PageRun,
+    PagePlan,
     expected_pixels,
     run_pages,
 )
-from ml5_dcgan_tools.web.loader import copy_loader
 from ml5_dcgan_tools.web.sketch import Flavor, Library, write_page
 
 pytestmark = pytest.mark.browser
@@ -134,11 +134,11 @@ def pages(bundle, tmp_path_factory):
 
     reference = latents.tolist()
     result = run_pages(folder, [
-        PageRun("own", own, [
+        PagePlan("own", own, [
             {"loader": "ml5DCGAN", "manifest": "manifest.json", "latents": reference},
             {"loader": "ml5DCGAN", "manifest": "nested/manifest.json", "latents": reference},
         ]),
-        PageRun("bad", bad, [
+        PagePlan("bad", bad, [
             {"loader": "ml5DCGAN", "manifest": f"{name}/manifest.json", "latents": []}
             for name in ("missing", "html", "wrong", "classifier")
         ] + [{"loader": "ml5DCGAN", "manifest": "manifest.json", "latents": [[0.5] * 3]}]),

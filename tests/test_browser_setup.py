@@ -10,13 +10,12 @@ from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.cli.browser import STACK_NAMES
 from ml5_dcgan_tools.errors import UsageError, UserError
 from ml5_dcgan_tools.web.browser_check import (
-    CHROMIUM_ENV,
     STACKS,
     channels_first,
     check_in_browser,
     expected_pixels,
-    find_chromium,
 )
+from ml5_dcgan_tools.web.chromium import CHROMIUM_ENV, find_chromium
 from ml5_dcgan_tools.web.sketch import pinned_package
 
 

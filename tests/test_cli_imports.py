@@ -55,3 +55,23 @@ def test_manifest_create_from_model_imports_neither_tensorflow_nor_keras(
                                      "--from-model", str(ml5_reference / "face" / "model.json"))
     assert code == 0
     assert not modules & set(HEAVY)
+
+
+IMPORT_PROBE = """
+import os
+before = dict(os.environ)
+import ml5_dcgan_tools
+names = {name: getattr(ml5_dcgan_tools, name) for name in ml5_dcgan_tools.__all__}
+assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())
+assert set(ml5_dcgan_tools.__all__) == {"__version__", *ml5_dcgan_tools._PUBLIC}
+assert set(ml5_dcgan_tools.__all__) <= set(dir(ml5_dcgan_tools))
+import sys
+print(sorted(name for name in ("tensorflow", "keras", "torch") if name in sys.modules))
+"""
+
+
+def test_importing_the_package_and_its_public_api_changes_no_environment_variable() -> None:
+    completed = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True,
+                               text=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "[]"  # and imports neither TensorFlow nor torch

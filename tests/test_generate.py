@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from ml5_dcgan_tools.cli import main
+from ml5_dcgan_tools.generators.pictures import latent_walk
 from ml5_dcgan_tools.model import build_generator
-from ml5_dcgan_tools.training.samples import latent_walk
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 
@@ -103,7 +103,7 @@ def test_a_bundle_generates_the_same_images_as_the_keras_model_it_came_from(tmp_
     from generator_zoo import dcgan
 
     from ml5_dcgan_tools import export_bundle
-    from ml5_dcgan_tools.training.generate import sample_grid
+    from ml5_dcgan_tools.generators.sampling import sample_grid
 
     dcgan(16).save(tmp_path / "generator.keras")
     export_bundle(tmp_path / "generator.keras", tmp_path / "bundle", verify=False)

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
 
+from ml5_dcgan_tools.assets import LOADER, LOADER_PATH, copy_loader, is_shipped_loader
 from ml5_dcgan_tools.validation.validator import validate_bundle
-from ml5_dcgan_tools.web.loader import LOADER, LOADER_PATH, copy_loader, is_shipped_loader
 
 MANIFEST = {"description": "tiny", "model": "model.json", "modelSize": 4, "modelLatentDim": 8}
 

@@ -8,11 +8,11 @@ import json
 import pytest
 from hosting import tiny_bundle
 
+from ml5_dcgan_tools.assets import loader_bytes
 from ml5_dcgan_tools.publish.gallery import render_gallery, script_json
 from ml5_dcgan_tools.publish.layout import PublishedFile, stage_model
 from ml5_dcgan_tools.publish.model_card import CardFacts, read_training, render_card
 from ml5_dcgan_tools.publish.text import markdown_inline
-from ml5_dcgan_tools.web.loader import loader_bytes
 
 HOSTILE = ('x\n---\nlicense: stolen\n# Heading ![img](http://evil.example/p.png) '
            '[link](http://evil.example) <script>alert(1)</script> "quoted" \\ `code` \u2028')

@@ -13,11 +13,11 @@ import subprocess
 
 import pytest
 
+from ml5_dcgan_tools.assets import LOADER, loader_bytes
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError, UserError
 from ml5_dcgan_tools.web import sketch as page_module
 from ml5_dcgan_tools.web import write_sketch
-from ml5_dcgan_tools.web.loader import LOADER, loader_bytes
 from ml5_dcgan_tools.web.sketch import FLAVORS, pinned_package, render_sketch
 
 MANIFEST = {"description": "Shapes, 32x32", "model": "model.json", "modelSize": 32,

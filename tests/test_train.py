@@ -15,11 +15,11 @@ from PIL import Image
 
 from ml5_dcgan_tools.contract import LAYER_CLASSES
 from ml5_dcgan_tools.errors import UserError
+from ml5_dcgan_tools.generators.pictures import GIF_MOST_FRAMES, progress_gif
+from ml5_dcgan_tools.generators.run_folder import RunFolder
 from ml5_dcgan_tools.training import TrainConfig, resume, train
 from ml5_dcgan_tools.training.metrics import MetricsLog
 from ml5_dcgan_tools.training.progress import Progress
-from ml5_dcgan_tools.training.run_folder import RunFolder
-from ml5_dcgan_tools.training.samples import GIF_MOST_FRAMES, progress_gif
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 
@@ -149,9 +149,9 @@ def test_clear_errors_for_runs_that_cannot_start(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"128 images are fewer than one batch of 256.*"
                                         r"--batch-size 128"):
         train(tiny(batch_size=256), tmp_path / "a", quiet=True)
-    with pytest.raises(UserError, match="--size must be one of"):
+    with pytest.raises(UserError, match="size must be one of"):
         train(tiny(size=48), tmp_path / "b", quiet=True)
-    with pytest.raises(UserError, match="--minutes must be positive"):
+    with pytest.raises(UserError, match="minutes must be positive"):
         train(tiny(minutes=0.0), tmp_path / "c", quiet=True)
     with pytest.raises(UserError, match=r"not a run folder: no config\.json"):
         resume(tmp_path / "nothing", quiet=True)

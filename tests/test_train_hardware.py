@@ -132,8 +132,11 @@ def test_float16_loss_scaling_path_updates_the_weights() -> None:
 
 
 ONEDNN_PROBE = """
-import os, ml5_dcgan_tools, tensorflow
+import os, sys, ml5_dcgan_tools
+asked = ml5_dcgan_tools.use_fast_cpu_kernels()
+import tensorflow
 from tensorflow.python.util import _pywrap_util_port
+print(asked, ml5_dcgan_tools.use_fast_cpu_kernels())  # the second call: too late, does nothing
 print(os.environ.get("TF_ONEDNN_USE_SYSTEM_ALLOCATOR"))
 print(_pywrap_util_port.IsMklEnabled())
 """
@@ -142,7 +145,7 @@ print(_pywrap_util_port.IsMklEnabled())
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
                     reason="TensorFlow's oneDNN CPU kernels are only asked for on x86")
 @pytest.mark.parametrize(("setting", "expected"), [(None, "True"), ("0", "False")])
-def test_onednn_kernels_are_on_unless_the_user_turns_them_off(setting: str | None,
+def test_use_fast_cpu_kernels_turns_onednn_on_unless_the_user_turned_it_off(setting: str | None,
                                                               expected: str) -> None:
     ours = ("TF_ENABLE_ONEDNN_OPTS", "TF_ONEDNN_USE_SYSTEM_ALLOCATOR")  # conftest set them here
     env = {key: value for key, value in os.environ.items() if key not in ours}
@@ -150,6 +153,7 @@ def test_onednn_kernels_are_on_unless_the_user_turns_them_off(setting: str | Non
         env["TF_ENABLE_ONEDNN_OPTS"] = setting
     result = subprocess.run([sys.executable, "-c", ONEDNN_PROBE], env=env, capture_output=True,
                             text=True, timeout=120)
-    allocator, enabled = result.stdout.strip().splitlines()[-2:]
+    calls, allocator, enabled = result.stdout.strip().splitlines()[-3:]
     assert enabled == expected, result.stderr
+    assert calls == f"{expected} False"
     assert allocator == "1"  # oneDNN's own memory pool cost about 300 MiB more at 128 px

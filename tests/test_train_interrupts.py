@@ -18,8 +18,15 @@ from ml5_dcgan_tools.training.metrics import MetricsLog
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 
-MODEL = ["--size", "32", "--latent-dim", "16", "--width", "8", "--log-every", "1"]
+MODEL = ["--size", "32", "--latent-dim", "16", "--width", "8"]
 TINY = [*MODEL, "--batch-size", "32", "--ema", "--augment"]
+
+
+def _settings(tmp_path: Path, **settings: int) -> list[str]:
+    """`--config FILE` with these training settings (those that are no command-line options)."""
+    path = tmp_path / "settings.toml"
+    path.write_text("".join(f"{key} = {value}\n" for key, value in settings.items()))
+    return ["--config", str(path)]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -63,7 +70,8 @@ def _assert_nothing_corrupt(run: Path) -> None:
 def test_sigkill_mid_epoch_then_resume_finishes_the_planned_steps(tmp_path: Path) -> None:
     run = tmp_path / "run"  # 2 epochs of 60 steps, checkpoints every 16
     process = _cli("train", "shapes:1920", "--out", str(run), "--epochs", "2",
-                   "--checkpoint-every", "16", *TINY, tmp_path=tmp_path)
+                   *_settings(tmp_path, checkpoint_every=16, log_every=1), *TINY,
+                   tmp_path=tmp_path)
     _wait_for_step(run, 40, process)
     process.send_signal(signal.SIGKILL)
     process.wait(30)
@@ -89,7 +97,7 @@ def test_sigkill_mid_epoch_then_resume_finishes_the_planned_steps(tmp_path: Path
 def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path) -> None:
     run = tmp_path / "run"
     process = _cli("train", "shapes:1920", "--out", str(run), "--epochs", "2", *TINY,
-                   tmp_path=tmp_path)
+                   *_settings(tmp_path, log_every=1), tmp_path=tmp_path)
     _wait_for_step(run, 20, process)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)

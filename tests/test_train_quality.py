@@ -12,9 +12,9 @@ import pytest
 
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.errors import UsageError
+from ml5_dcgan_tools.generators.run_folder import RunFolder, pick_generator
 from ml5_dcgan_tools.training import TrainConfig, resume, train
 from ml5_dcgan_tools.training.metrics import MetricsLog
-from ml5_dcgan_tools.training.run_folder import RunFolder, pick_generator
 
 pytestmark = pytest.mark.slow  # trains real (tiny) networks: seconds per test
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from ml5_dcgan_tools.errors import UserError
+from ml5_dcgan_tools.generators.run_folder import pick_generator
 from ml5_dcgan_tools.training import train
 from ml5_dcgan_tools.training.config import TrainConfig
-from ml5_dcgan_tools.training.run_folder import pick_generator
 
 pytestmark = pytest.mark.slow  # builds and steps real (tiny) networks
 
@@ -86,9 +86,9 @@ def test_recipe_switches_reach_every_saved_generator(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("overrides,message", [
-    ({"update_order": "sideways"}, "--update-order must be one of simultaneous, alternating"),
-    ({"bn_momentum": 1.0}, r"--bn-momentum must be in \[0, 1\)"),
-    ({"bn_epsilon": 0.0}, "--bn-epsilon must be positive"),
+    ({"update_order": "sideways"}, "update_order must be one of simultaneous, alternating"),
+    ({"bn_momentum": 1.0}, r"bn_momentum must be in \[0, 1\)"),
+    ({"bn_epsilon": 0.0}, "bn_epsilon must be positive"),
 ])
 def test_bad_recipe_values_are_refused_before_training(overrides: dict, message: str) -> None:
     with pytest.raises(UserError, match=message):

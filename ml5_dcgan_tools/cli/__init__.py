@@ -12,6 +12,7 @@ import sys
 import click
 
 from .. import __version__
+from ..cpu_kernels import use_fast_cpu_kernels
 from ..errors import UserError
 from . import train as train_commands
 from .audit import audit_command
@@ -78,6 +79,7 @@ cli.add_command(audit_command)
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one readable line and a non-zero exit for every user-facing failure."""
+    use_fast_cpu_kernels()
     quiet_tensorflow()
     try:
         code = cli.main(args=argv, prog_name="ml5-dcgan", standalone_mode=False)

@@ -15,7 +15,7 @@ checkpoint_option = click.option(
 def use_checkpoint(source: Path, checkpoint: str) -> tuple[Path, str | None]:
     """The generator file to read for SOURCE and, for a run folder, which step it is (also said
     on stderr); other sources are returned as they are, for their own loaders to check."""
-    from ..training.run_folder import pick_generator
+    from ..generators import pick_generator
 
     path, note = pick_generator(source, checkpoint)
     if path == source:

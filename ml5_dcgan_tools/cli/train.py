@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
 
 from ..errors import UsageError
-from ..training.config import DISTRIBUTE, UPDATE_ORDERS, TrainConfig
+from ..training.config import TrainConfig, read_settings
 from .checkpoint import checkpoint_option, use_checkpoint
 
 DEFAULTS = TrainConfig(data="")
 SIZES = ("32", "64", "128", "256")
-
-
-def _colour(ctx: click.Context, param: click.Parameter, value: str) -> tuple[int, int, int]:
-    match = re.fullmatch(r"#?([0-9a-fA-F]{6})", value.strip())
-    if not match:
-        raise click.BadParameter(f"{value!r} is not a colour like '#ffffff'")
-    return tuple(int(match[1][i:i + 2], 16) for i in (0, 2, 4))
 
 
 TRAIN_HELP = """Train a DCGAN on DATA and write everything to the run folder --out.
@@ -38,6 +30,9 @@ DATA is one of:
   ml5-dcgan train photos/ --out runs/big --width 64 --batch-size 64   # ml5's own model size
   ml5-dcgan train --resume runs/photos --epochs 50
 
+Everything else (learning rate, label smoothing, background colour, mixed precision, several
+GPUs...) is a setting in a --config file: see docs/reference/training-settings.md.
+
 Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped.
 """
 
@@ -47,86 +42,57 @@ Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Run folder to create.")
 @click.option("--resume", type=click.Path(path_type=Path),
               help="Continue this run folder with its saved configuration.")
+@click.option("--config", "settings_file", type=click.Path(path_type=Path),
+              help="Settings file: TOML (`lr = 0.0001`), or a run's config.json to train again "
+                   "like that run. Options given here win over it.")
 @click.option("--size", type=click.Choice(SIZES), default=str(DEFAULTS.size), show_default=True,
               help="Image side in pixels.")
-@click.option("--latent-dim", type=int, default=DEFAULTS.latent_dim, show_default=True,
-              help="Length of the latent vector (ml5's own models: 128).")
-@click.option("--width", type=int, default=DEFAULTS.width, show_default=True,
-              help="Base channel width of both networks. 32 draws better pictures per minute on a "
-                   "laptop CPU; 64 is classic DCGAN and ml5's own model size, for long runs.")
+@click.option("--minutes", type=float, default=None,
+              help="Stop after this many minutes of training, saved as Ctrl-C does; --epochs is "
+                   "then an upper bound. A resumed run gets the same budget again.")
 @click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True,
               help="Passes over the data; with --resume, a larger number extends the run.")
+@click.option("--width", type=int, default=DEFAULTS.width, show_default=True,
+              help="Base channel width of both networks: 32 draws better pictures per minute on "
+                   "a laptop CPU; 64 is ml5's own model size, for long runs.")
 @click.option("--batch-size", type=int, default=DEFAULTS.batch_size, show_default=True)
-@click.option("--lr", type=float, default=DEFAULTS.lr, show_default=True,
-              help="Adam learning rate, both networks.")
-@click.option("--beta1", type=float, default=DEFAULTS.beta1, show_default=True,
-              help="Adam beta1.")
-@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
-@click.option("--ema/--no-ema", default=DEFAULTS.ema, show_default=True,
-              help="Keep a moving average of the generator; it is the one saved for export.")
-@click.option("--ema-decay", type=float, default=DEFAULTS.ema_decay, show_default=True)
+@click.option("--latent-dim", type=int, default=DEFAULTS.latent_dim, show_default=True,
+              help="Length of the latent vector (ml5's own models: 128).")
 @click.option("--augment/--no-augment", default=DEFAULTS.augment, show_default=True,
               help="DiffAugment (colour, translation, cutout): for a few hundred images.")
-@click.option("--label-smoothing", type=float, default=DEFAULTS.label_smoothing,
-              show_default=True, help="Real images are labelled 1 minus this.")
-@click.option("--update-order", type=click.Choice(UPDATE_ORDERS), default=DEFAULTS.update_order,
-              show_default=True,
-              help="simultaneous: both networks learn from one forward pass (TensorFlow's DCGAN "
-                   "tutorial); alternating: the generator learns against the discriminator "
-                   "just updated (pytorch/examples).")
-@click.option("--bn-momentum", type=float, default=DEFAULTS.bn_momentum, show_default=True,
-              help="BatchNormalization momentum of both networks (PyTorch's 0.1 is 0.9 here).")
-@click.option("--bn-epsilon", type=float, default=DEFAULTS.bn_epsilon, show_default=True,
-              help="BatchNormalization epsilon of both networks (PyTorch: 1e-5).")
-@click.option("--project-bias/--no-project-bias", default=DEFAULTS.project_bias,
-              show_default=True,
-              help="A bias in the generator's first (Dense) layer, as in ml5's own models; the "
-                   "DCGAN paper has none.")
-@click.option("--background", default="#ffffff", show_default=True, callback=_colour,
-              help="Colour behind transparent pixels.")
-@click.option("--mixed-precision/--no-mixed-precision", default=DEFAULTS.mixed_precision,
-              show_default=True, help="float16 on a GPU, bfloat16 on a CPU: faster where the "
-              "hardware has it, but not shown to draw as well as float32.")
-@click.option("--xla/--no-xla", default=DEFAULTS.xla, show_default=True,
-              help="Compile the training step with XLA (helps on GPUs, slower on CPUs).")
-@click.option("--distribute", type=click.Choice(DISTRIBUTE), default=DEFAULTS.distribute,
-              show_default=True, help="Data-parallel training over local GPUs (mirrored) or a "
-                                      "TF_CONFIG cluster (multiworker).")
-@click.option("--log-every", type=int, default=DEFAULTS.log_every, show_default=True,
-              help="Steps between lines of metrics.jsonl.")
-@click.option("--checkpoint-every", type=int, default=DEFAULTS.checkpoint_every,
-              show_default=True, help="Steps between checkpoints (also at every epoch's end).")
+@click.option("--ema/--no-ema", default=DEFAULTS.ema, show_default=True,
+              help="Keep a moving average of the generator; it is the one saved for export.")
 @click.option("--eval-every", type=click.IntRange(0), default=DEFAULTS.eval_every,
               show_default=True,
-              help="Steps between quality evaluations (a cheap `evaluate` on 500 samples, also "
-                   "at the end) into metrics.jsonl and TensorBoard; the best generator is kept "
-                   "as generator_best.keras. 0 turns them off.")
-@click.option("--minutes", type=float, default=None,
-              help="Stop after this many minutes of training (evaluations not counted), with a "
-                   "checkpoint, samples and the generators saved, as Ctrl-C does; --epochs is "
-                   "then an upper bound. A resumed run gets the same budget again.")
+              help="Steps between quality evaluations (and one at the end); the best generator "
+                   "is kept as generator_best.keras. 0 turns them off.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
 def train(ctx: click.Context, data: str | None, out: Path | None, resume: Path | None,
-          quiet: bool, **options) -> None:
+          settings_file: Path | None, quiet: bool, **options) -> None:
     from .. import training
 
+    options["size"] = int(options["size"])
+    given = {name: value for name, value in options.items()
+             if ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE}
     if resume is not None:
-        changed = [f"--{name.replace('_', '-')}" for name in options if name != "epochs"
-                   and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE]
-        if data or out or changed:
-            given = ", ".join(["DATA"] * bool(data) + ["--out"] * bool(out) + changed)
-            raise UsageError(f"{given} cannot be given with --resume",
+        changed = [f"--{name.replace('_', '-')}" for name in given if name != "epochs"]
+        if data or out or settings_file or changed:
+            named = ["DATA"] * bool(data) + ["--out"] * bool(out) + [
+                "--config"] * bool(settings_file) + changed
+            raise UsageError(f"{', '.join(named)} cannot be given with --resume",
                              fix="a resumed run keeps its config.json; only --epochs may change")
-        epochs = options["epochs"]
-        explicit = ctx.get_parameter_source("epochs") is ParameterSource.COMMANDLINE
-        training.resume(resume, epochs=epochs if explicit else None, quiet=quiet)
+        training.resume(resume, epochs=given.get("epochs"), quiet=quiet)
         return
+    settings = read_settings(settings_file) if settings_file else {}
+    data = data or settings.pop("data", None)
+    settings.pop("data", None)
     if not data or not out:
         raise UsageError("DATA and --out are needed to start a run",
                          fix="ml5-dcgan train DATA --out RUN, or ml5-dcgan train --resume RUN")
-    options["size"] = int(options["size"])
-    training.train(TrainConfig(data=data, **options), out, quiet=quiet)
+    defaults = {name: value for name, value in options.items() if name not in given}
+    training.train(TrainConfig(data=data, **{**defaults, **settings, **given}), out, quiet=quiet)
 
 
 GENERATE_HELP = """Images from a trained generator: a run folder (its best checkpoint by
@@ -155,7 +121,7 @@ exported TF.js bundle (a folder, its model.json or manifest.json, or a .zip; che
 @checkpoint_option
 def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool,
              checkpoint: str) -> None:
-    from ..training.generate import sample_grid, walk_gif
+    from ..generators import sample_grid, walk_gif
 
     out = out or Path("walk.gif" if interpolate else "samples.png")
     wanted = ".gif" if interpolate else ".png"

@@ -2,9 +2,7 @@
 
 The order is plain numpy; the batches flow through tf.data, which assembles the next ones in a
 background thread while the model trains on the current one. The batch indices go in as a tensor
-and numpy gathers each batch: `Dataset.from_generator` gave the same batches, but on a 2-core CPU
-every training step then took 20% longer end to end (`benchmarks/train_throughput.py`), with 9
-million more page faults in 16 steps (counted with getrusage; README, "Where the time goes").
+and numpy gathers each batch: `Dataset.from_generator` gives the same batches 20% slower.
 """
 
 from __future__ import annotations

@@ -80,9 +80,7 @@ def evaluate(source: Path, data: str, *, samples: int = 2000, seed: int = 0,
     """Sample `samples` images from SOURCE (a run folder, .keras or TF.js bundle) with latents
     from `seed`, and compare them with DATA loaded at the generator's size."""
     from ..data import load_images
-    from ..generator_source import load_generator
-    from ..training.generate import generated_images
-    from ..training.samples import fixed_latents
+    from ..generators import fixed_latents, generated_images, load_generator
 
     generator = load_generator(source)
     fake = generated_images(generator, fixed_latents(samples, generator.input_shape[-1], seed))

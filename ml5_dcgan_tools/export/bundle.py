@@ -18,11 +18,11 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import __version__
+from ..assets import copy_loader
 from ..contract import QUANTIZATION_BOUNDS, RUNTIME_ATOL, TFJS_VERSIONS
 from ..errors import UsageError, UserError
 from ..reference import REFERENCE_COUNT, Reference, reference_latents, write_reference
 from ..tfjs_model import Layer
-from ..web.loader import copy_loader
 from .layers_format import (
     WEIGHT_NAMES,
     UnsupportedModel,
@@ -181,7 +181,7 @@ def _write_training_facts(folder: Path, source: Any) -> None:
         source = Path(source).parent
     if not Path(source).is_dir():
         return
-    from ..training.run_folder import TRAINING_FACTS, training_facts
+    from ..generators import TRAINING_FACTS, training_facts
 
     facts = training_facts(Path(source))
     if facts:
@@ -219,7 +219,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
     _prepare_out_dir(out_dir, overwrite)
 
     if isinstance(model_or_path, (str, Path)):
-        from ..generator_source import load_generator
+        from ..generators import load_generator
 
         model = load_generator(Path(model_or_path))
     else:

@@ -13,8 +13,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from ..contract import ACTIVATIONS, LAYER_CLASSES, require_layer_set
-from ..errors import UserError
+from ..contract import ACTIVATIONS, require_layer_set
+from ..keras_layers import UnsupportedModel, check_layer_classes
 from ..tfjs_model import Layer
 
 # Initializers only matter if someone trains the model further in TF.js; the loaded weights
@@ -29,15 +29,6 @@ INITIALIZER_KEYS = {
 TFJS_INITIALIZER_NAMES = {"LecunNormal": "LeCunNormal", "LecunUniform": "LeCunUniform"}
 
 WEIGHT_NAMES = ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")
-
-
-class UnsupportedModel(UserError):
-    """The model uses something TF.js would not compute exactly like Keras."""
-
-    def __init__(self, layer: str, reason: str, fix: str) -> None:
-        super().__init__(f"cannot export layer '{layer}': {reason}", fix=fix)
-        self.layer = layer
-        self.reason = reason
 
 
 def _plain(value: Any) -> Any:
@@ -187,9 +178,6 @@ TRANSLATORS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "Concatenate": _copy("axis"),
 }
 require_layer_set(TRANSLATORS, "export/layers_format.TRANSLATORS", without={"InputLayer"})
-MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
-
-
 def _input_layer(name: str, batch_shape: list[Any]) -> Layer:
     config = {"batch_input_shape": batch_shape, "dtype": "float32", "sparse": False,
               "name": name}
@@ -219,34 +207,6 @@ def _inbound_names(layer_config: dict[str, Any]) -> tuple[str, ...]:
     for node in nodes:
         collect(node.get("args", []))
     return tuple(names)
-
-
-def check_layer_class(class_name: str, name: str, *, custom: bool, where: str = "") -> None:
-    """Refuse a layer unless it is exactly a whitelisted Keras layer (no subclass, no Lambda),
-    naming the layer, before any translation or writing happens."""
-    context = f" ({where})" if where else ""
-    if class_name in MODEL_CLASSES:
-        raise UnsupportedModel(name, f"nested models are not supported{context}",
-                               "export the inner model, or build the generator flat")
-    if class_name == "Lambda":
-        raise UnsupportedModel(name, f"Lambda layers run arbitrary Python code{context}",
-                               "replace the Lambda with standard Keras layers")
-    if class_name not in LAYER_CLASSES or custom:
-        kind = "custom layer" if custom else "layer type"
-        raise UnsupportedModel(
-            name, f"{kind} {class_name} is not supported by the exporter{context}",
-            f"use only {', '.join(sorted(LAYER_CLASSES))}")
-
-
-def check_layer_classes(model: Any) -> None:
-    """Refuse a live model holding anything but whitelisted Keras layer classes."""
-    import keras
-
-    for layer in model.layers:
-        class_name = type(layer).__name__
-        standard = getattr(keras.layers, class_name, None)
-        check_layer_class(class_name, layer.name,
-                          custom=standard is not None and type(layer) is not standard)
 
 
 def check_batchnorm_axes(model: Any) -> None:

@@ -1,5 +1,6 @@
-"""The DCGAN networks: a generator the exporter accepts, and the discriminator that trains it."""
+"""The DCGAN networks, in Keras, and the precision they are built in."""
 
 from .dcgan import SIZES, build_discriminator, build_generator, count_parameters
+from .precision import dtype_policy
 
-__all__ = ["SIZES", "build_discriminator", "build_generator", "count_parameters"]
+__all__ = ["SIZES", "build_discriminator", "build_generator", "count_parameters", "dtype_policy"]

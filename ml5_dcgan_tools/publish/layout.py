@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..assets import LOADER, copy_loader
 from ..errors import UsageError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE
 from ..safety import path_problem
 from ..tfjs_model import parse_model_json
-from ..web.loader import LOADER, copy_loader
 
 MANIFEST = "manifest.json"
 MODEL = "model.json"

@@ -47,7 +47,7 @@ class CardFacts:
 def draw_pictures(folder: Path) -> list[str]:
     """Write the sample grid and the latent-walk GIF of the bundle in ``folder``, computed from
     its own files (rebuilt in Keras from whitelisted layers); return their names."""
-    from ..training.generate import sample_grid, walk_gif
+    from ..generators import sample_grid, walk_gif
 
     sample_grid(folder, folder / SAMPLE, count=SAMPLE_COUNT)
     walk_gif(folder, folder / WALK, count=WALK_COUNT, frames_between=WALK_FRAMES_BETWEEN)

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import TrainConfig
-from .run_folder import RunFolder, find_generator
 
 if TYPE_CHECKING:
     from .trainer import TrainResult
 
-__all__ = ["RunFolder", "TrainConfig", "find_generator", "resume", "train"]
+__all__ = ["TrainConfig", "resume", "train"]
 
 
 def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult:

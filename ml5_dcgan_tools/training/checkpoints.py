@@ -7,7 +7,6 @@ from (seed, step), so restoring these is an exact resume.
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
@@ -15,12 +14,9 @@ import numpy as np
 
 from ..errors import UserError
 from ..files import write_atomically
+from ..generators.run_folder import checkpoint_path
 
 KEEP = 2
-
-
-def _path(folder: Path, step: int) -> Path:
-    return folder / f"step-{step:09d}.npz"
 
 
 def snapshot(variables: dict[str, list]) -> dict[str, np.ndarray]:
@@ -33,7 +29,7 @@ def snapshot(variables: dict[str, list]) -> dict[str, np.ndarray]:
 def save_checkpoint(folder: Path, step: int, arrays: dict[str, np.ndarray]) -> Path:
     """Save a snapshot() at `step`; prune older checkpoints."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = _path(folder, step)
+    path = checkpoint_path(folder, step)
     write_atomically(path, lambda file: np.savez(file, step=np.int64(step), **arrays))
     for old in sorted(folder.glob("step-*.npz"))[:-KEEP]:
         old.unlink()
@@ -62,36 +58,3 @@ def _assign(arrays: dict[str, np.ndarray], variables: dict[str, list], path: Pat
                         where=str(path), fix="restore the run's original config.json")
     for name, variable in expected.items():
         variable.assign(arrays[name])
-
-
-def checkpoint_steps(folder: Path) -> list[int]:
-    """Steps of the checkpoints kept in `folder`, oldest first."""
-    return sorted(int(p.stem.split("-")[1]) for p in folder.glob("step-*.npz"))
-
-
-def checkpoint_generator_weights(folder: Path, step: int) -> list[np.ndarray]:
-    """The weights of the generator a checkpoint shows and exports: the EMA one when present."""
-    path = _path(folder, step)
-    try:
-        with np.load(path) as saved:
-            group = "ema" if any(n.startswith("ema/") for n in saved.files) else "generator"
-            return [saved[n] for n in sorted(saved.files) if n.startswith(f"{group}/")]
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
-        raise UserError(f"cannot read the checkpoint: {error}", where=str(path),
-                        fix="choose another --checkpoint (last, best or step-N)") from None
-
-
-def save_generator(weights: list[np.ndarray], architecture: dict, path: Path) -> Path:
-    """A plain float32 generator .keras file with these weights, whatever the training
-    precision: only standard layers, which the exporter loads with safe_mode. `architecture`:
-    TrainConfig.generator_architecture(). Atomic."""
-    from ..model import build_generator
-    from .hardware import dtype_policy
-
-    with dtype_policy(False):
-        plain = build_generator(**architecture)
-        plain.set_weights(weights)
-        partial = path.with_name(f".{path.stem}.partial.keras")  # Keras wants .keras
-        plain.save(partial)
-        os.replace(partial, path)
-    return path

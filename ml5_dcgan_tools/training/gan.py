@@ -77,11 +77,9 @@ def make_train_step(gan: Gan, config: TrainConfig,
 
     def discriminator_logits(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Real and fake logits. Without augmentation the discriminator normalises each batch
-        alone (the DCGAN recipe; a joint batch in every run, tried together with another change,
-        collapsed MNIST: docs/quality.md, section 6).
-        With DiffAugment that hides from it whatever all the fakes share, since BatchNormalization
-        subtracts it as the fake batch's mean, and a grid of dots then grows on every sample: so
-        augmented real and fake go through it as one batch."""
+        alone (the DCGAN recipe). With DiffAugment, augmented real and fake go through it as one
+        batch: normalised alone, the fake batch's mean hides whatever all fakes share from it, and
+        a grid of dots grows on every sample."""
         if not config.augment:
             return (gan.discriminator(real, training=True),
                     gan.discriminator(fake, training=True))

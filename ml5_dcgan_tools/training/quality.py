@@ -16,10 +16,9 @@ from ..evaluation.evaluate import standardise
 from ..evaluation.manifold import manifold_metrics
 from ..evaluation.pattern import shared_pattern
 from ..files import write_atomically
-from .checkpoints import save_generator
+from ..generators.pictures import fixed_latents, to_uint8
+from ..generators.run_folder import RunFolder, read_best, save_generator
 from .config import TrainConfig
-from .run_folder import RunFolder, read_best
-from .samples import fixed_latents, to_uint8
 
 SAMPLES = 500  # small enough for a few seconds on a CPU, every few thousand steps
 BATCH = 250

@@ -18,18 +18,18 @@ from .. import __version__
 from ..data import load_images
 from ..data.pipeline import epoch_batches
 from ..errors import UserError
-from ..model import count_parameters
+from ..generators.pictures import fixed_latents, image_grid, progress_gif, save_png, to_uint8
+from ..generators.run_folder import RunFolder, save_generator
+from ..model import count_parameters, dtype_policy
 from .background import BackgroundWriter
-from .checkpoints import restore_latest, save_checkpoint, save_generator, snapshot
+from .checkpoints import restore_latest, save_checkpoint, snapshot
 from .config import TrainConfig
 from .gan import Gan, make_train_step
-from .hardware import dtype_policy, make_strategy, writes_run_folder
+from .hardware import make_strategy, writes_run_folder
 from .interrupt import StopRequest
 from .metrics import MetricsLog
 from .progress import Progress
 from .quality import QualityTracker
-from .run_folder import RunFolder
-from .samples import fixed_latents, image_grid, progress_gif, save_png, to_uint8
 from .tensorboard import EventWriter
 
 FEW_STEPS = 3000  # below this, samples are rarely more than colour blobs
@@ -58,7 +58,7 @@ def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> Trai
     """Continue a run from its newest checkpoint with its saved configuration; `epochs` may
     extend it."""
     run = RunFolder(out)
-    config = run.read_config()
+    config = TrainConfig.load(run.config)
     if epochs is not None:
         if epochs < config.epochs:
             raise UserError(f"--epochs {epochs} is fewer than the run's {config.epochs}",

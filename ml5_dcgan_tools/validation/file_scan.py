@@ -6,9 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..assets import is_shipped_loader
 from ..jsonio import printable
 from ..safety import CODE_SUFFIXES, Limits, real_path
-from ..web.loader import is_shipped_loader
 from .report import BundleReport
 
 

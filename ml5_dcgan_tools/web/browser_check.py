@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import time
@@ -32,18 +31,10 @@ from ..contract import PIXEL_TOLERANCE, image_layout
 from ..errors import UsageError, UserError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE, read_reference, reference_latents
 from ..runtime.install import ensure_runtime, find_node
+from .chromium import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
 from .sketch import FLAVORS, Flavor, Library
 
 UNREFERENCED_IMAGES = 2  # images generated for a bundle without reference.json
-DEFAULT_TIMEOUT = 180.0
-CHROMIUM_ENV = "ML5_DCGAN_CHROMIUM"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FIX = (f"install Chromium (Debian/Ubuntu: apt-get install chromium) or set "
-                f"{CHROMIUM_ENV}=/path/to/chrome")
-CHROMIUM_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-)
 BROWSER_CHECK_JS = Path(__file__).resolve().parent / "browser_check.js"
 CHANNELS_LAST_ERROR = re.compile(r"toPixels only supports depth of size 1, 3 or 4 but got \d+")
 CHANNELS_LAST_FIX = ("the model outputs channels last [1, H, W, 3] but ml5 needs channels first "
@@ -72,7 +63,7 @@ STACKS = {stack.name: stack for stack in (
 
 
 @dataclass(frozen=True)
-class PageRun:
+class PagePlan:
     """One page to open in Chromium, served over the bundle folder, and what to load in it."""
 
     name: str
@@ -114,22 +105,6 @@ class BrowserCheck:
         data["bundle"] = str(self.bundle)
         data["screenshot"] = str(self.screenshot) if self.screenshot else None
         return data
-
-
-def find_chromium(explicit: str | os.PathLike[str] | None = None) -> str:
-    """The Chromium to drive: ``explicit``, else ``$ML5_DCGAN_CHROMIUM``, else one on PATH."""
-    named = explicit or os.environ.get(CHROMIUM_ENV)
-    if named:
-        if not (Path(named).is_file() and os.access(named, os.X_OK)):
-            raise UsageError("Chromium is not an executable file", where=str(named),
-                             fix=CHROMIUM_FIX)
-        return str(named)
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise UserError("Chromium is not installed; the browser check runs ml5 in it",
-                    fix=CHROMIUM_FIX)
 
 
 def expected_pixels(outputs: np.ndarray) -> np.ndarray:
@@ -188,14 +163,14 @@ def check_in_browser(bundle_dir: str | os.PathLike[str], *,
             write_page(folder, "manifest.json", flavor=stack.flavor, offline=True)
             loads = [{"loader": loader, "manifest": "manifest.json", "latents": latents.tolist()}
                      for loader in stack.loaders]
-            pages.append(PageRun(name, folder, loads, shots.get(name)))
+            pages.append(PagePlan(name, folder, loads, shots.get(name)))
         result = run_pages(bundle, pages, chromium=chromium, timeout=timeout,
                            model_prefix=_hosted_model_prefix(manifest))
     return [_verdict(bundle, STACKS[page["name"]], page, result, outputs, shots.get(page["name"]))
             for page in result["pages"]]
 
 
-def run_pages(bundle: Path, pages: list[PageRun], *,
+def run_pages(bundle: Path, pages: list[PagePlan], *,
               chromium: str | os.PathLike[str] | None = None, timeout: float = DEFAULT_TIMEOUT,
               model_prefix: str | None = None) -> dict[str, Any]:
     """Open ``pages`` in one headless Chromium, each served over ``bundle`` on its own loopback

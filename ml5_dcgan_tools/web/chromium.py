@@ -1,15 +1,17 @@
-"""Open any page in real headless Chromium and run JavaScript in it: the generic half of the
-browser check, for pages other than the sketch (the hosting repository's gallery).
+"""Open any page in real headless Chromium and run JavaScript in it, for the browser check and
+for other pages (the hosting repository's gallery).
 
-The same Chromium (the system's), the same playwright-core from the pinned npm project, and
-the same launch arguments as :mod:`.browser_check`; libraries a page loads from the CDN can be
-answered from the npm project's copies (:func:`cdn_routes`), so a test needs no network.
+Chromium is the system's (found by :func:`find_chromium`), driven by playwright-core from the
+pinned npm project with :data:`CHROMIUM_ARGS`; nothing downloads a browser. Libraries a page
+loads from the CDN can be answered from the npm project's copies (:func:`cdn_routes`), so a test
+needs no network.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -17,11 +19,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import UserError, last_line
+from ..errors import UsageError, UserError, last_line
 from ..runtime.install import ensure_runtime, find_node
-from .browser_check import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
 from .sketch import FLAVORS
 
+DEFAULT_TIMEOUT = 180.0
+CHROMIUM_ENV = "ML5_DCGAN_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_FIX = (f"install Chromium (Debian/Ubuntu: apt-get install chromium) or set "
+                f"{CHROMIUM_ENV}=/path/to/chrome")
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
 CHROMIUM_JS = Path(__file__).resolve().parent / "chromium.js"
 _INTERNAL_FAILURE = 3  # chromium.js's exit code when the request or the install is broken
 
@@ -36,6 +46,22 @@ class PageRun:
     chromium: str | None
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+
+
+def find_chromium(explicit: str | os.PathLike[str] | None = None) -> str:
+    """The Chromium to drive: ``explicit``, else ``$ML5_DCGAN_CHROMIUM``, else one on PATH."""
+    named = explicit or os.environ.get(CHROMIUM_ENV)
+    if named:
+        if not (Path(named).is_file() and os.access(named, os.X_OK)):
+            raise UsageError("Chromium is not an executable file", where=str(named),
+                             fix=CHROMIUM_FIX)
+        return str(named)
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise UserError("Chromium is not installed; the browser check runs ml5 in it",
+                    fix=CHROMIUM_FIX)
 
 
 def cdn_routes(runtime: Path | None = None) -> dict[str, Path]:

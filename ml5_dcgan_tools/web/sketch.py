@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from ..assets import LOADER, loader_bytes
 from ..errors import UsageError, UserError
 from ..files import write_atomically
 from ..runtime.install import PROJECT_DIR, ensure_runtime
-from .loader import LOADER, loader_bytes
 
 MANIFEST = "manifest.json"
 PAGE = "index.html"

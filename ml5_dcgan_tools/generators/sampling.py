@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..generator_source import load_generator
-from .samples import fixed_latents, image_grid, latent_walk, save_gif, save_png, to_uint8
+from .pictures import fixed_latents, image_grid, latent_walk, save_gif, save_png, to_uint8
+from .source import load_generator
 
 if TYPE_CHECKING:
     import keras

@@ -1,17 +1,25 @@
-"""The layout of a run folder, and the rules for starting, resuming and finding its generator."""
+"""The layout of a training run folder, and finding the generator (and its step) inside it.
+
+Training writes a run folder; everything that reads a generator back (generate, evaluate, export,
+publish) reads it here, so none of them depends on the training code.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import UsageError, UserError
-from .config import TrainConfig
-from .metrics import MetricsLog
 
 TRAINING_FACTS = "training.json"
+# The config.json keys that shape the generator's weights: build_generator's keyword arguments.
+ARCHITECTURE_KEYS = ("size", "latent_dim", "width", "bn_momentum", "bn_epsilon", "project_bias")
 _RECIPE = ("size", "latent_dim", "width", "epochs", "batch_size", "ema", "augment",
            "label_smoothing", "mixed_precision")
 
@@ -44,12 +52,6 @@ class RunFolder:
             raise UserError("--out exists and is not an empty folder", where=str(self.path),
                             fix="choose a new or empty folder for the run")
         self.path.mkdir(parents=True, exist_ok=True)
-
-    def read_config(self) -> TrainConfig:
-        if not self.config.is_file():
-            raise UserError("not a run folder: no config.json", where=str(self.path),
-                            fix="pass the --out folder of an earlier `ml5-dcgan train`")
-        return TrainConfig.load(self.config)
 
     def sample_path(self, epoch: int) -> Path:
         return self.samples / f"epoch-{epoch:04d}.png"
@@ -96,8 +98,6 @@ def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
         if best and run.generator_best.is_file():
             return run.generator_best, (f"best checkpoint: step {best['step']} (Fréchet "
                                         f"distance {best['fd']:.2f} during training)")
-    from .checkpoints import checkpoint_steps
-
     steps = checkpoint_steps(run.checkpoints)
     last = find_generator(path)
     note = f"last checkpoint: step {steps[-1]}" if steps else "last checkpoint"
@@ -116,8 +116,6 @@ def read_best(run: RunFolder) -> dict | None:
 
 
 def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
-    from .checkpoints import checkpoint_generator_weights, checkpoint_steps, save_generator
-
     out = run.path / f"generator_step-{step}.keras"
     if not out.is_file():
         kept = checkpoint_steps(run.checkpoints)
@@ -125,9 +123,13 @@ def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
             raise UsageError(f"no checkpoint of step {step} in this run", where=str(run.path),
                              fix=f"kept steps: {', '.join(map(str, kept)) or 'none'}; or use "
                                  "--checkpoint last or best")
-        config = run.read_config()
-        save_generator(checkpoint_generator_weights(run.checkpoints, step),
-                       config.generator_architecture(), out)
+        try:
+            saved = json.loads(run.config.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise UserError(f"cannot read the run's configuration: {error}",
+                            where=str(run.config), fix="restore the run's config.json") from None
+        architecture = {key: saved[key] for key in ARCHITECTURE_KEYS if key in saved}
+        save_generator(checkpoint_generator_weights(run.checkpoints, step), architecture, out)
     return out, f"checkpoint of step {step}"
 
 
@@ -138,8 +140,8 @@ def training_facts(path: Path) -> dict[str, Any]:
     run = RunFolder(path)
     try:
         saved = json.loads(run.config.read_text(encoding="utf-8"))
-        records = MetricsLog(run.metrics).read()
-        steps = records[-1]["step"] if records else 0
+        lines = run.metrics.read_text().splitlines() if run.metrics.exists() else []
+        steps = json.loads(lines[-1])["step"] if lines else 0
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     facts = saved.get("run", {})
@@ -151,3 +153,40 @@ def training_facts(path: Path) -> dict[str, Any]:
         **{key: saved[key] for key in _RECIPE if isinstance(saved.get(key), int | float | str)},
         "tool": f"ml5-dcgan-tools {facts.get('versions', {}).get('ml5_dcgan_tools', '?')}",
     }
+
+
+def checkpoint_path(folder: Path, step: int) -> Path:
+    """Where training keeps the checkpoint of ``step``: one .npz of every training variable."""
+    return folder / f"step-{step:09d}.npz"
+
+
+def checkpoint_steps(folder: Path) -> list[int]:
+    """Steps of the checkpoints kept in `folder`, oldest first."""
+    return sorted(int(p.stem.split("-")[1]) for p in folder.glob("step-*.npz"))
+
+
+def checkpoint_generator_weights(folder: Path, step: int) -> list[np.ndarray]:
+    """The weights of the generator a checkpoint shows and exports: the EMA one when present."""
+    path = checkpoint_path(folder, step)
+    try:
+        with np.load(path) as saved:
+            group = "ema" if any(n.startswith("ema/") for n in saved.files) else "generator"
+            return [saved[n] for n in sorted(saved.files) if n.startswith(f"{group}/")]
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        raise UserError(f"cannot read the checkpoint: {error}", where=str(path),
+                        fix="choose another --checkpoint (last, best or step-N)") from None
+
+
+def save_generator(weights: list[np.ndarray], architecture: dict, path: Path) -> Path:
+    """A plain float32 generator .keras file with these weights, whatever the training
+    precision: only standard layers, which the exporter loads with safe_mode. `architecture`:
+    build_generator's keyword arguments (ARCHITECTURE_KEYS). Atomic."""
+    from ..model import build_generator, dtype_policy
+
+    with dtype_policy(False):
+        plain = build_generator(**architecture)
+        plain.set_weights(weights)
+        partial = path.with_name(f".{path.stem}.partial.keras")  # Keras wants .keras
+        plain.save(partial)
+        os.replace(partial, path)
+    return path

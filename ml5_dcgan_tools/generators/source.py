@@ -15,9 +15,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError, UserError, first_line
-from .export.layers_format import MODEL_CLASSES, check_layer_class
-from .training.run_folder import find_generator
+from ..errors import UsageError, UserError, first_line
+from ..keras_layers import MODEL_CLASSES, check_layer_class
+from .run_folder import find_generator
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MODEL_SUFFIXES = (".keras", ".h5")
@@ -26,7 +26,7 @@ MODEL_SUFFIXES = (".keras", ".h5")
 def load_generator(source: str | Path) -> Any:
     """The ``keras.Model`` SOURCE holds (a run folder's EMA generator when it has one)."""
     source = Path(source)
-    from .validation.loading import is_bundle, load_bundle_model
+    from ..validation.loading import is_bundle, load_bundle_model
 
     if is_bundle(source):
         return load_bundle_model(source)
