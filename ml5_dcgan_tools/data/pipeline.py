@@ -4,7 +4,8 @@ The order is plain numpy; the batches flow through tf.data, which assembles the 
 background thread while the model trains on the current one. The batch indices go in as a tensor
 and numpy gathers each batch: `Dataset.from_generator` gave the same batches, but on a 2-core CPU
 every training step then took 20% longer end to end (`benchmarks/train_throughput.py`), with 9
-million more page faults in 16 steps (counted with getrusage; README, "Where the time goes").
+million more page faults in 16 steps (counted with getrusage; docs/lab-log/2026-11-30-readme.md,
+"Where the time goes").
 """
 
 from __future__ import annotations

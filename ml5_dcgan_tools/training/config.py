@@ -31,7 +31,8 @@ class TrainConfig:
     label_smoothing: float = 0.1  # one-sided: real labels are 1 - label_smoothing
     # simultaneous: both networks updated from one forward pass (TensorFlow's DCGAN tutorial);
     # alternating: the generator's update is taken against the freshly updated discriminator
-    # (pytorch/examples). The ablations below are measured in docs/quality.md, section 9.
+    # (pytorch/examples). The ablations below are measured in docs/lab-log/2026-11-30-quality.md,
+    # section 9.
     update_order: str = "simultaneous"
     # model.dcgan's BN_MOMENTUM and BN_EPSILON, written out: importing the model would import
     # Keras, and `ml5-dcgan --help` reads these defaults (tests/test_model.py checks they agree).
@@ -41,7 +42,7 @@ class TrainConfig:
     background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
     # bfloat16 on CPUs, float16 on GPUs, only when asked: on a CPU with bfloat16 instructions it
     # trained 1.4x faster, but one run drew clearly worse pictures (FD 43 against 23), and a
-    # speed-up that costs pictures does not count (docs/quality.md, section 7).
+    # speed-up that costs pictures does not count (docs/lab-log/2026-11-30-quality.md, section 7).
     mixed_precision: bool = False
     xla: bool = False
     distribute: str = "none"

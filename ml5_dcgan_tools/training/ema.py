@@ -8,7 +8,7 @@ import tensorflow as tf
 
 # The average's weights move by a thousandth a step, so its BatchNormalization statistics need no
 # refresh every step. Measured (MNIST, 32 px, width 32, 3 minutes, 2 seeds): 3% more steps, and
-# FD 29.9 against 33.0 with a refresh every step (docs/quality.md, section 8).
+# FD 29.9 against 33.0 with a refresh every step (docs/lab-log/2026-11-30-quality.md, section 8).
 STATISTICS_EVERY = 4
 
 

@@ -78,7 +78,7 @@ def make_train_step(gan: Gan, config: TrainConfig,
     def discriminator_logits(real: tf.Tensor, fake: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """Real and fake logits. Without augmentation the discriminator normalises each batch
         alone (the DCGAN recipe; a joint batch in every run, tried together with another change,
-        collapsed MNIST: docs/quality.md, section 6).
+        collapsed MNIST: docs/lab-log/2026-11-30-quality.md, section 6).
         With DiffAugment that hides from it whatever all the fakes share, since BatchNormalization
         subtracts it as the fake batch's mean, and a grid of dots then grows on every sample: so
         augmented real and fake go through it as one batch."""
