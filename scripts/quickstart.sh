@@ -20,14 +20,14 @@ else
     # A small model (width 16) in small batches: about four times the steps of the defaults in
     # the same five minutes, which is what draws shapes this soon. No moving average: after five
     # minutes the live generator drew more recognisable shapes than the average in 7 runs of 7
-    # (docs/lab-log/2026-11-30-readme.md, "The quickstart draws shapes?").
+    # (docs/lab-log/2026-11-30-quality.md, section 11).
     $ml5 train shapes --out "$run" --size 32 --minutes 5 --width 16 --batch-size 16 --no-ema
 fi
 
 echo
 echo "== exporting for ml5 and proving it in TF.js 1.7.4 and 4.22.0 =="
 # The last generator: the run's "best" is picked by a texture statistic that the shape judge
-# disagreed with here (docs/lab-log/2026-11-30-readme.md, "The quickstart draws shapes?").
+# disagreed with here (docs/lab-log/2026-11-30-quality.md, section 11).
 $ml5 export "$run" --checkpoint last --out "$bundle" --overwrite \
     --description "Coloured shapes, 32x32 (quickstart)"
 
