@@ -2,7 +2,8 @@
 
 Export (what we write), validation (what we accept from others), the manifest checks and the
 Keras rebuild all import the rules from here, so a curator and a user get the same verdict.
-The facts behind them are in ``docs/ml5-contract.md`` and ``docs/tfjs-layers-notes.md``.
+The facts behind them are in ``docs/reference/ml5-contract.md`` and
+``docs/reference/tfjs-layers-notes.md``.
 
 The layer set is :data:`LAYER_CLASSES`. Three registries implement it, one job each: the
 exporter's translators (``export/layers_format.py``), the shape and weight rules of the

@@ -1,8 +1,9 @@
 """The ml5 DCGAN manifest.json: validate one (schema plus what ml5 trips on) or create one.
 
 The schema (``schemas/manifest.schema.json``) says what a manifest must contain; the checks
-here add what ml5 0.12.2 gets wrong silently or late (see ``docs/ml5-contract.md``): relative model
-paths resolved against the page, http URLs blocked on https pages, sizes no DCGAN has.
+here add what ml5 0.12.2 gets wrong silently or late (see ``docs/reference/ml5-contract.md``):
+relative model paths resolved against the page, http URLs blocked on https pages, sizes no DCGAN
+has.
 """
 
 from __future__ import annotations

@@ -149,7 +149,8 @@ def test_small_shards_split_tensors_across_files(tmp_path):
     assert len(list((tmp_path / "b").glob("group1-shard*of*.bin"))) > 3
 
 
-# --- one regression test per row of the incompatibility table (docs/tfjs-layers-notes.md) ---
+# --- one regression test per row of the incompatibility table
+# (docs/reference/tfjs-layers-notes.md) ---
 
 def _exported(tmp_path: Path, model=None) -> Path:
     bundle = tmp_path / "bundle"

@@ -2,7 +2,7 @@
 
 Every layer of the contract (:data:`~ml5_dcgan_tools.contract.LAYER_CLASSES`) has a translator
 that writes exactly the keys tfjs-layers understands, under the names it expects
-(``docs/tfjs-layers-notes.md``). Anything not in the whitelist,
+(``docs/reference/tfjs-layers-notes.md``). Anything not in the whitelist,
 or a config value that TF.js would silently ignore or compute differently, is refused with the
 layer's name and the reason, before anything is written.
 """

@@ -1,4 +1,5 @@
-"""Make a translated generator satisfy what ml5 0.12.2 does with it (``docs/ml5-contract.md``).
+"""Make a translated generator satisfy what ml5 0.12.2 does with it
+(``docs/reference/ml5-contract.md``).
 
 ml5 feeds ``[1, latent]`` standard-normal vectors and computes
 ``predict(z).squeeze().transpose([1, 2, 0]).div(2).add(0.5)`` before ``toPixels``: the output

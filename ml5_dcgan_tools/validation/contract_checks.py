@@ -1,5 +1,5 @@
 """Check a bundle against the ml5 contract (:mod:`ml5_dcgan_tools.contract`, whose rules export
-applies too; facts in ``docs/ml5-contract.md``): what ml5 and its TF.js 1.7.4 need.
+applies too; facts in ``docs/reference/ml5-contract.md``): what ml5 and its TF.js 1.7.4 need.
 
 One input ``[null, latent]``; one channels-first output ``[null, 3 or 4, H, W]`` bounded to
 [-1, 1]; only the layers, activations and settings that TF.js 1.7.4 computes exactly like Keras

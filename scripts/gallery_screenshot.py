@@ -1,11 +1,11 @@
-"""Makes docs/gallery.png: a hosting repository's gallery in headless Chromium, one model
+"""Makes docs/images/gallery.png: a hosting repository's gallery in headless Chromium, one model
 clicked (ml5.js 0.12.2 generating four images).
 
 The three models are tiny hand-made generators (one Dense layer whose weights are colour
 waves, so that each latent gives a different plasma picture), published for real with
 `publish_bundle`. Needs Chromium and the npm runtime, like the browser tests.
 
-    .venv/bin/python docs/gallery_screenshot.py
+    .venv/bin/python scripts/gallery_screenshot.py
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ def main() -> None:
         with serving([repo / "models" / "dcgan"]) as server:
             run = run_in_chromium(server.url + "index.html", CLICK, routes=cdn_routes(),
                                   wait_for="document.body.dataset.state !== 'loading'",
-                                  screenshot=ROOT / "docs" / "gallery.png", viewport=(1000, 600))
+                                  screenshot=ROOT / "docs" / "images" / "gallery.png",
+                                  viewport=(1000, 600))
     print(run.value, run.error or "", run.page_errors)
 
 
