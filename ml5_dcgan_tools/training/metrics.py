@@ -15,23 +15,22 @@ class MetricsLog:
     def rewind(self, step: int) -> None:
         """Drop lines beyond `step` (logged after the checkpoint a run resumes from) and any
         line a killed run left half-written, so steps never repeat."""
-        if not self.path.exists():
-            return
-        kept = []
-        for line in self.path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("step", 0) <= step:
-                kept.append(line + "\n")
-        write_atomically(self.path, "".join(kept))
+        if self.path.exists():
+            write_atomically(self.path, "".join(json.dumps(record) + "\n" for record in
+                                                self.read() if record.get("step", 0) <= step))
 
     def append(self, record: dict) -> None:
         with self.path.open("a") as file:
             file.write(json.dumps(record) + "\n")
 
     def read(self) -> list[dict]:
+        """The records; a line that a killed run left half-written is left out."""
         if not self.path.exists():
             return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+        records = []
+        for line in self.path.read_text().splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue
+        return records

@@ -94,8 +94,7 @@ def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
     if checkpoint == "best":
         best = read_best(run)
         if best and run.generator_best.is_file():
-            return run.generator_best, (f"best checkpoint: step {best['step']} (Fréchet "
-                                        f"distance {best['fd']:.2f} during training)")
+            return run.generator_best, _best_note(run, best)
     from .checkpoints import checkpoint_steps
 
     steps = checkpoint_steps(run.checkpoints)
@@ -113,6 +112,32 @@ def read_best(run: RunFolder) -> dict | None:
         return best if isinstance(best.get("step"), int) else None
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def last_evaluated(run: RunFolder) -> int:
+    """The newest step that a quality evaluation saw (metrics.jsonl, best.json); 0 when none."""
+    best = read_best(run)
+    steps = [r["step"] for r in MetricsLog(run.metrics).read() if "eval_fd" in r]
+    return max([*steps, best["step"] if best else 0])
+
+
+def _best_note(run: RunFolder, best: dict) -> str:
+    """Which step `best` is and, when newer saved steps were never evaluated (a run killed, or
+    from before stops evaluated), how many, and what to do."""
+    from .checkpoints import checkpoint_steps
+
+    note = (f"best checkpoint: step {best['step']} (Fréchet distance {best['fd']:.2f} during "
+            "training)")
+    newest, seen = max(checkpoint_steps(run.checkpoints), default=0), last_evaluated(run)
+    if newest <= seen:
+        return note
+    try:
+        finished = newest >= json.loads(run.config.read_text())["run"]["total_steps"]
+    except (OSError, ValueError, KeyError, TypeError):
+        finished = True  # unknown: do not promise that resuming trains on
+    return (f"{note}; the last {newest - seen} steps (to step {newest}) were never evaluated: use "
+            f"--checkpoint step-{newest}" + ("" if finished else
+                                             ", or resume the run to evaluate newer ones"))
 
 
 def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
