@@ -38,7 +38,8 @@ DATA is one of:
   ml5-dcgan train photos/ --out runs/big --width 64 --batch-size 64   # ml5's own model size
   ml5-dcgan train --resume runs/photos --epochs 50
 
-Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped.
+Ctrl-C (or SIGTERM) evaluates the last step (see --eval-every), saves a checkpoint and
+exits; Ctrl-C again skips that evaluation. --resume continues exactly where it stopped.
 """
 
 
