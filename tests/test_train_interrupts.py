@@ -94,20 +94,75 @@ def test_sigkill_mid_epoch_then_resume_finishes_the_planned_steps(tmp_path: Path
     _assert_nothing_corrupt(run)
 
 
-def test_ctrl_c_saves_and_exits_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_evaluates_its_last_step_saves_and_exits_cleanly(tmp_path: Path,
+                                                                signum: int) -> None:
     run = tmp_path / "run"
-    process = _cli("train", "shapes:1920", "--out", str(run), "--epochs", "2", *TINY,
-                   *_settings(tmp_path, log_every=1), tmp_path=tmp_path)
+    process = _cli("train", "shapes:1920", "--out", str(run), "--epochs", "2", "--eval-every",
+                   "8", *TINY, *_settings(tmp_path, log_every=1),
+                   tmp_path=tmp_path)
     _wait_for_step(run, 20, process)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
-    stopped = MetricsLog(run / "metrics.jsonl").read()[-1]["step"]
+    records = MetricsLog(run / "metrics.jsonl").read()
+    stopped = records[-1]["step"]
+    assert 20 <= stopped < 120
     assert f"stopped at step {stopped} of 120; checkpoint saved" in stderr
     assert "Traceback" not in stderr
+    evaluated = {r["step"]: r["eval_fd"] for r in records if "eval_fd" in r}
+    assert stopped in evaluated, "the last logged step has its evaluation"
+    assert sorted(evaluated) == sorted({*range(8, stopped + 1, 8), stopped})
+    best = json.loads((run / "best.json").read_text())
+    assert best["fd"] == pytest.approx(min(evaluated.values()), abs=1e-4)
+    assert evaluated[best["step"]] == pytest.approx(best["fd"], abs=1e-4)
     assert _checkpoint_steps(run)[-1] == stopped
-    assert (run / "generator.keras").is_file()
+    assert (run / "generator.keras").is_file() and (run / "generator_best.keras").is_file()
     _assert_nothing_corrupt(run)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_second_stop_skips_the_last_evaluation_and_the_run_resumes(tmp_path: Path,
+                                                                     signum: int) -> None:
+    from ml5_dcgan_tools.generators.run_folder import pick_generator
+
+    run = tmp_path / "run"  # evaluated at step 50, stopped soon after, before step 100's
+    process = _cli("train", "shapes:1920", "--out", str(run), "--epochs", "2", "--eval-every",
+                   "50", *TINY, *_settings(tmp_path, log_every=1), tmp_path=tmp_path)
+    _wait_for_step(run, 55, process)
+    process.send_signal(signum)
+    lines = []
+    while not any("stopping after a last quality evaluation" in line for line in lines[-1:]):
+        lines.append(process.stderr.readline())
+        assert lines[-1], f"no last evaluation announced: {''.join(lines)}"
+    process.send_signal(signum)  # while that evaluation runs
+    _, rest = process.communicate(timeout=120)
+    stderr = "".join(lines) + rest
+    assert process.returncode == 0, stderr
+    records = MetricsLog(run / "metrics.jsonl").read()
+    stopped = records[-1]["step"]
+    assert f"of step {stopped} (Ctrl-C again skips it)" in lines[-1]
+    again = "Ctrl-C again" if signum == signal.SIGINT else "SIGTERM again"
+    assert (f"{again}: skipped the last quality evaluation; `best` has not seen steps after 50"
+            in stderr)
+    assert f"stopped at step {stopped} of 120; checkpoint saved" in stderr
+    assert [r["step"] for r in records if "eval_fd" in r] == [50]
+    assert json.loads((run / "best.json").read_text())["step"] == 50
+    assert _checkpoint_steps(run)[-1] == stopped and (run / "generator.keras").is_file()
+    _assert_nothing_corrupt(run)
+    _, note = pick_generator(run)
+    assert note.startswith("best checkpoint: step 50 (")
+    assert note.endswith(f"; the last {stopped - 50} steps (to step {stopped}) were never "
+                         f"evaluated: use --checkpoint step-{stopped}, or resume the run to "
+                         "evaluate newer ones")
+
+    resumed = _cli("train", "--resume", str(run), tmp_path=tmp_path)
+    _, stderr = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, stderr
+    assert f"resuming at step {stopped} of 120" in stderr
+    records = MetricsLog(run / "metrics.jsonl").read()
+    assert [r["step"] for r in records if "eval_fd" in r] == [50, 100, 120]
+    assert "never evaluated" not in pick_generator(run)[1]
 
 
 def test_messy_folder_trains_and_reports_what_it_skipped(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ that read a run folder."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import keras
@@ -60,6 +61,7 @@ def test_pick_generator_says_which_step_it_took(run: RunFolder) -> None:
     best = json.loads(run.best.read_text())
     path, note = pick_generator(run.path)
     assert path == run.generator_best and f"step {best['step']}" in note
+    assert "never evaluated" not in note  # every step up to the last one saved was
     path, note = pick_generator(run.path, "last")
     assert path == run.generator_ema and "step 8" in note
     path, note = pick_generator(run.path, "step-8")
@@ -81,6 +83,29 @@ def test_generate_uses_the_best_checkpoint_and_says_so(run: RunFolder, tmp_path:
     output = capsys.readouterr()
     assert exit_.value.code == 0, output
     assert f"generator: best checkpoint: step {best['step']}" in output.err
+
+
+def test_best_says_how_many_newer_steps_were_never_evaluated(run: RunFolder, tmp_path: Path,
+                                                              capsys) -> None:
+    """As a run killed after step 3's evaluation, or one from before stops evaluated, leaves
+    its folder: evaluations up to step 3, checkpoints up to step 8."""
+    old = RunFolder(tmp_path / "old")
+    shutil.copytree(run.path, old.path)
+    records = MetricsLog(old.metrics).read()
+    old.metrics.write_text("".join(json.dumps({k: v for k, v in r.items() if r["step"] <= 3
+                                               or not k.startswith("eval_")}) + "\n"
+                                   for r in records))
+    fd = next(r["eval_fd"] for r in records if r["step"] == 3)
+    old.best.write_text(json.dumps({"step": 3, "fd": fd}))
+    path, note = pick_generator(old.path)
+    assert path == old.generator_best
+    assert note == (f"best checkpoint: step 3 (Fréchet distance {fd:.2f} during training); the "
+                    "last 5 steps (to step 8) were never evaluated: use --checkpoint step-8")
+    with pytest.raises(SystemExit) as exit_:  # the run is finished: no resume advice
+        main(["generate", str(old.path), "--n", "4", "--out", str(tmp_path / "grid.png")])
+    output = capsys.readouterr()
+    assert exit_.value.code == 0, output
+    assert f"generator: {note}\n" in output.err
 
 
 def test_without_evaluations_best_falls_back_to_the_last(tmp_path: Path) -> None:

@@ -33,7 +33,8 @@ DATA is one of:
 Everything else (learning rate, label smoothing, background colour, mixed precision, several
 GPUs...) is a setting in a --config file: see docs/reference/training-settings.md.
 
-Ctrl-C saves a checkpoint and exits; --resume continues exactly where it stopped.
+Ctrl-C (or SIGTERM) evaluates the last step (see --eval-every), saves a checkpoint and
+exits; Ctrl-C again skips that evaluation. --resume continues exactly where it stopped.
 """
 
 

@@ -96,14 +96,26 @@ def pick_generator(path: Path, checkpoint: str = "best") -> tuple[Path, str]:
     if checkpoint == "best":
         best = read_best(run)
         if best and run.generator_best.is_file():
-            return run.generator_best, (f"best checkpoint: step {best['step']} (Fréchet "
-                                        f"distance {best['fd']:.2f} during training)")
+            return run.generator_best, _best_note(run, best)
     steps = checkpoint_steps(run.checkpoints)
     last = find_generator(path)
     note = f"last checkpoint: step {steps[-1]}" if steps else "last checkpoint"
     if checkpoint == "best":
         note += " (no quality evaluation was recorded: train with --eval-every)"
     return last, note
+
+
+def read_metrics(path: Path) -> list[dict]:
+    """metrics.jsonl's records; a line that a killed run left half-written is left out."""
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            continue
+    return records
 
 
 def read_best(run: RunFolder) -> dict | None:
@@ -113,6 +125,30 @@ def read_best(run: RunFolder) -> dict | None:
         return best if isinstance(best.get("step"), int) else None
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def last_evaluated(run: RunFolder) -> int:
+    """The newest step that a quality evaluation saw (metrics.jsonl, best.json); 0 when none."""
+    best = read_best(run)
+    steps = [r["step"] for r in read_metrics(run.metrics) if "eval_fd" in r]
+    return max([*steps, best["step"] if best else 0])
+
+
+def _best_note(run: RunFolder, best: dict) -> str:
+    """Which step `best` is and, when newer saved steps were never evaluated (a run killed, or
+    from before stops evaluated), how many, and what to do."""
+    note = (f"best checkpoint: step {best['step']} (Fréchet distance {best['fd']:.2f} during "
+            "training)")
+    newest, seen = max(checkpoint_steps(run.checkpoints), default=0), last_evaluated(run)
+    if newest <= seen:
+        return note
+    try:
+        finished = newest >= json.loads(run.config.read_text())["run"]["total_steps"]
+    except (OSError, ValueError, KeyError, TypeError):
+        finished = True  # unknown: do not promise that resuming trains on
+    return (f"{note}; the last {newest - seen} steps (to step {newest}) were never evaluated: use "
+            f"--checkpoint step-{newest}" + ("" if finished else
+                                             ", or resume the run to evaluate newer ones"))
 
 
 def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
@@ -140,8 +176,8 @@ def training_facts(path: Path) -> dict[str, Any]:
     run = RunFolder(path)
     try:
         saved = json.loads(run.config.read_text(encoding="utf-8"))
-        lines = run.metrics.read_text().splitlines() if run.metrics.exists() else []
-        steps = json.loads(lines[-1])["step"] if lines else 0
+        records = read_metrics(run.metrics)
+        steps = records[-1]["step"] if records else 0
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     facts = saved.get("run", {})

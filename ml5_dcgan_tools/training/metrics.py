@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..files import write_atomically
+from ..generators.run_folder import read_metrics
 
 
 class MetricsLog:
@@ -15,23 +16,14 @@ class MetricsLog:
     def rewind(self, step: int) -> None:
         """Drop lines beyond `step` (logged after the checkpoint a run resumes from) and any
         line a killed run left half-written, so steps never repeat."""
-        if not self.path.exists():
-            return
-        kept = []
-        for line in self.path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if record.get("step", 0) <= step:
-                kept.append(line + "\n")
-        write_atomically(self.path, "".join(kept))
+        if self.path.exists():
+            write_atomically(self.path, "".join(json.dumps(record) + "\n" for record in
+                                                self.read() if record.get("step", 0) <= step))
 
     def append(self, record: dict) -> None:
         with self.path.open("a") as file:
             file.write(json.dumps(record) + "\n")
 
     def read(self) -> list[dict]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line]
+        """The records; a line that a killed run left half-written is left out."""
+        return read_metrics(self.path)

@@ -1,6 +1,7 @@
-"""Quality during training: every --eval-every steps (and at the end) a cheap version of
-`ml5-dcgan evaluate` on fixed latents and a fixed subset of the training images, logged to
-metrics.jsonl and TensorBoard; the generator with the lowest Fréchet distance so far is kept as
+"""Quality during training: every --eval-every steps (and at the end, or before a stop) a cheap
+version of
+`ml5-dcgan evaluate` on fixed latents and a fixed subset of the training images, logged
+to metrics.jsonl and TensorBoard; the generator with the lowest Fréchet distance so far is kept as
 RUN/generator_best.keras and described in RUN/best.json."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..evaluation.manifold import manifold_metrics
 from ..evaluation.pattern import shared_pattern
 from ..files import write_atomically
 from ..generators.pictures import fixed_latents, to_uint8
-from ..generators.run_folder import RunFolder, read_best, save_generator
+from ..generators.run_folder import RunFolder, last_evaluated, read_best, save_generator
 from .config import TrainConfig
 
 SAMPLES = 500  # small enough for a few seconds on a CPU, every few thousand steps
@@ -37,6 +38,7 @@ class QualityTracker:
         self.real, _ = standardise(self.real_raw, self.real_raw)
         self.latents = fixed_latents(count, config.latent_dim, config.seed + 1)
         self.best = self._rewind(start_step)
+        self.evaluated = last_evaluated(run)  # the newest step evaluated so far (0: none)
 
     def _rewind(self, step: int) -> dict | None:
         """The best so far, forgetting one recorded after the checkpoint a run resumes from."""
@@ -49,20 +51,29 @@ class QualityTracker:
         self.run.generator_best.unlink(missing_ok=True)
         return None
 
-    def check(self, step: int, last: bool, sampler: keras.Model) -> dict[str, float]:
-        """{} unless an evaluation is due at `step` (or it is the `last` step of the run or of
-        its time budget); else its figures, named eval_*."""
-        if not self.enabled or (step % self.config.eval_every and not last):
-            return {}
+    def due(self, step: int, last: bool) -> bool:
+        """Whether `step` is evaluated: every eval_every steps, and the `last` one of the run, of
+        its time budget or before a stop."""
+        return self.enabled and (step % self.config.eval_every == 0 or last)
+
+    def measure(self, step: int, sampler: keras.Model) -> dict[str, float]:
+        """The figures of `sampler` at `step`, named eval_*. Records nothing, so that it can be
+        abandoned midway (a second Ctrl-C) without touching best.json."""
         images = np.concatenate([to_uint8(sampler(self.latents[i:i + BATCH], training=False))
                                  for i in range(0, len(self.latents), BATCH)])
         _, fake = standardise(self.real_raw, embed(images))
         kid, kid_std = kernel_distance(self.real, fake, seed=step)
         m = manifold_metrics(self.real, fake)
-        figures = {"eval_fd": frechet_distance(self.real, fake), "eval_kid": kid,
-                   "eval_kid_std": kid_std, "eval_precision": m.precision,
-                   "eval_recall": m.recall, "eval_coverage": m.coverage,
-                   "eval_diversity": m.diversity, "eval_pattern": shared_pattern(images)}
+        return {"eval_fd": frechet_distance(self.real, fake), "eval_kid": kid,
+                "eval_kid_std": kid_std, "eval_precision": m.precision,
+                "eval_recall": m.recall, "eval_coverage": m.coverage,
+                "eval_diversity": m.diversity, "eval_pattern": shared_pattern(images)}
+
+    def record(self, step: int, sampler: keras.Model, figures: dict[str, float]
+               ) -> dict[str, float]:
+        """Take in measure()'s `figures`, keeping `sampler` when it is the best so far; returns
+        them rounded for the log."""
+        self.evaluated = step
         if self.best is None or figures["eval_fd"] < self.best["fd"]:
             self._keep(step, sampler, figures)
         return {name: round(value, 5) for name, value in figures.items()}

@@ -26,7 +26,7 @@ from .checkpoints import restore_latest, save_checkpoint, snapshot
 from .config import TrainConfig
 from .gan import Gan, make_train_step
 from .hardware import make_strategy, writes_run_folder
-from .interrupt import StopRequest
+from .interrupt import SkipEvaluation, StopRequest
 from .metrics import MetricsLog
 from .progress import Progress
 from .quality import QualityTracker
@@ -150,6 +150,7 @@ class _Loop:
         grid_size = 64 if config.size <= 64 else 16
         self.latents = fixed_latents(grid_size, config.latent_dim, config.seed)
         self.saved_step = -1
+        self.settled = -1  # the newest step evaluated, or whose evaluation a second stop skipped
         self.out_of_time = False
 
     def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
@@ -165,7 +166,8 @@ class _Loop:
         self.quality = QualityTracker(self.out, config, self.images, step)
         last_log, last_time, losses = step, time.monotonic(), {}
         deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
-        while step < total and not stop.requested and not self.out_of_time:
+        stopping = False
+        while step < total and not stopping and not self.out_of_time:
             epoch, skip = divmod(step, per_epoch)
             batches = self.strategy.experimental_distribute_dataset(
                 epoch_batches(self.images, config.batch_size, epoch, config.seed, skip))
@@ -175,7 +177,10 @@ class _Loop:
                 self.out_of_time = time.monotonic() >= deadline
                 last = step == total or self.out_of_time
                 started = time.monotonic()
-                quality = self.quality.check(step, last, self.gan.sampler)  # {} unless due
+                quality = self._quality(step, last, stop, progress)  # {} unless due
+                stopping = stop.requested  # one that comes later ends the next step instead
+                if stopping and self.settled != step:  # so that `best` has seen the last step
+                    quality = self._quality(step, True, stop, progress)
                 evaluating = time.monotonic() - started  # is not training time
                 last_time, deadline = last_time + evaluating, deadline + evaluating
                 if step % config.log_every == 0 or last or quality:
@@ -190,7 +195,7 @@ class _Loop:
                                 deadline - time.monotonic() if config.minutes else None)
                 if step % config.checkpoint_every == 0:
                     self._checkpoint(step)
-                if stop.requested or self.out_of_time:
+                if stopping or self.out_of_time:
                     break
             else:  # the epoch line shows its last step's losses, even between log steps
                 losses = {name: float(value) for name, value in result.items()}
@@ -202,6 +207,26 @@ class _Loop:
             self._checkpoint(step)
             self._save_generators()
         return step
+
+    def _quality(self, step: int, last: bool, stop: StopRequest,
+                 progress: Progress) -> dict[str, float]:
+        """The quality evaluation of `step` when one is due, else {}. A second stop request
+        during it skips it, which is said: the run then saves and exits as usual."""
+        if not self.quality.due(step, last):
+            return {}
+        self.settled = step
+        try:
+            with stop.skippable():
+                if stop.requested:
+                    progress.line(f"stopping after a last quality evaluation of step {step} "
+                                  "(Ctrl-C again skips it)")
+                figures = self.quality.measure(step, self.gan.sampler)
+        except SkipEvaluation:
+            seen = self.quality.evaluated
+            progress.line(f"{stop.signal} again: skipped the last quality evaluation; " + (
+                f"`best` has not seen steps after {seen}" if seen else "no step was evaluated"))
+            return {}
+        return self.quality.record(step, self.gan.sampler, figures)
 
     def _log(self, step: int, epoch: int, losses: dict[str, float], rate: float,
              quality: dict[str, float]) -> None:
