@@ -20,7 +20,7 @@ def torch_generator(size: int = 32, nz: int = 100, ngf: int = 8, nc: int = 3,
     doublings = int(math.log2(size // 4))
     widths = [ngf * min(2 ** level, 8) for level in range(doublings - 1, -1, -1)]
     layers: list[nn.Module] = [nn.ConvTranspose2d(nz, widths[0], 4, 1, 0, bias=bias)]
-    for inner, outer in zip(widths, widths[1:] + [nc], strict=True):
+    for inner, outer in zip(widths, [*widths[1:], nc], strict=True):
         layers += [nn.BatchNorm2d(inner), nn.ReLU(True)]
         layers.append(nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=bias))
     layers.append(nn.Tanh())

@@ -27,7 +27,6 @@ import numpy as np
 
 from ..errors import UserError, first_line
 
-TORCH_SUFFIXES = (".pth", ".pt")
 SAFETENSORS_SUFFIX = ".safetensors"
 MAX_PICKLE_BYTES = 16 * 2**20  # a state_dict's pickle is names and shapes: kilobytes
 MAX_TENSOR_BYTES = 2 * 2**30  # all storages together; ml5 generators are megabytes
