@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import pickletools
 import struct
 import zipfile
 from collections import OrderedDict
@@ -113,11 +114,11 @@ def _unpickle_state(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarra
         byteorder = archive.read(prefix + "byteorder")[:8].decode("ascii", "replace").strip()
     if byteorder not in ("little", "big"):
         raise UserError(f"unknown byte order {byteorder!r}", where=str(path), fix=RESAVE)
-    unpickler = _StateUnpickler(io.BytesIO(archive.read(info)), archive, prefix, byteorder)
+    raw = archive.read(info)
     try:
-        state = unpickler.load()
+        state = _StateUnpickler(io.BytesIO(raw), archive, prefix, byteorder).load()
     except _Refused as refused:
-        raise UserError(_refusal(str(refused)), where=str(path), fix=RESAVE) from None
+        raise UserError(_refusal(str(refused), raw), where=str(path), fix=RESAVE) from None
     except UserError:
         raise
     except Exception as error:  # a malformed pickle fails in many ways; one line for all
@@ -126,12 +127,29 @@ def _unpickle_state(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarra
     return _tensors(state, path)
 
 
-def _refusal(name: str) -> str:
-    if name.startswith("torch.nn.") or name.startswith("__main__."):
-        return (f"the checkpoint pickles a whole module ({name}), which loading would run "
-                "code for; only a state_dict of tensors is read")
+def _refusal(name: str, raw: bytes) -> str:
+    if any(each.startswith("torch.nn.modules.") for each in _pickled_names(raw)):
+        return (f"the checkpoint pickles a whole module ({name}), whose loading runs code; "
+                "only a state_dict of tensors is read")
     return (f"the checkpoint's pickle names {name}, outside the tensors-only whitelist: "
             "refused without running it")
+
+
+def _pickled_names(raw: bytes) -> list[str]:
+    """The global names a pickle refers to, found by parsing it (pickletools runs nothing)."""
+    names: list[str] = []
+    strings: list[str] = []
+    try:
+        for opcode, argument, _ in pickletools.genops(raw):
+            if opcode.name in ("GLOBAL", "INST"):
+                names.append(str(argument).replace(" ", "."))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                names.append(".".join(strings[-2:]))
+            elif isinstance(argument, str):
+                strings.append(argument)
+    except Exception:  # a malformed pickle: the names read so far are all there is
+        pass
+    return names
 
 
 def _tensors(state: Any, path: Path) -> dict[str, np.ndarray]:

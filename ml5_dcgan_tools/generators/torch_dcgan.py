@@ -179,9 +179,7 @@ def _check_chain(generator: TorchDcgan, prefix: str, where: str) -> None:
                             f"{prefix}{3 * index + 1} normalises {norm.gamma.shape[0]} and "
                             f"{prefix}{3 * index + 3} reads {following}", where)
     if generator.channels not in CHANNELS:
-        hint = (" (this looks like the discriminator netD: pass netG)"
-                if generator.convs[-1].weight.shape[0] == 1 else "")
-        raise _mismatch(f"the last layer writes {generator.channels} channels, not 1 or 3{hint}",
+        raise _mismatch(f"the last layer writes {generator.channels} channels, not 1 or 3",
                         where)
 
 
