@@ -58,6 +58,7 @@ def test_views_offsets_and_other_dtypes_read_back_exactly(tmp_path):
     (64, 100, 1, False, "dataparallel"),
     (64, 128, 3, True, "state_dict"),
     (128, 100, 3, False, "safetensors"),
+    (8, 16, 1, False, "state_dict"),
 ])
 def test_the_architecture_is_read_from_names_and_shapes(tmp_path, size, nz, nc, bias, how):
     _, path = _file(tmp_path, how, size=size, nz=nz, nc=nc, bias=bias)
@@ -135,6 +136,17 @@ def test_a_whole_pickled_module_is_refused_with_how_to_resave(tmp_path, capsys):
     line = _refusal(capsys, "generate", str(path), "--out", str(tmp_path / "g.png"))
     assert "pickles a whole module (torch_zoo.Generator)" in line
     assert "torch.save(netG.state_dict(), 'netG.pth')" in line
+
+
+def test_torchscript_and_multi_part_checkpoints_are_refused_with_how_to_resave(tmp_path):
+    net = torch_generator()
+    torch.jit.save(torch.jit.trace(net, torch.randn(1, 100, 1, 1)), tmp_path / "scripted.pt")
+    torch.save({"netG": net.state_dict(), "epoch": 3}, tmp_path / "parts.pth")
+    with pytest.raises(UserError, match="a TorchScript archive"):
+        read_state_dict(tmp_path / "scripted.pt")
+    with pytest.raises(UserError, match=r"several parts \(netG\), not one model's state_dict"
+                                        ".*torch.save\\(netG.state_dict\\(\\), 'netG.pth'\\)"):
+        read_state_dict(tmp_path / "parts.pth")
 
 
 def test_the_legacy_format_is_refused_with_how_to_resave(tmp_path, capsys):
@@ -217,6 +229,12 @@ def test_a_storage_shorter_than_its_tensor_is_refused(tmp_path):
     with pytest.raises(UserError, match="unreadable checkpoint pickle: storage '0' holds 8 "
                                         "bytes, not 64 values"):
         read_state_dict(path)
+
+
+def test_a_huge_view_of_a_small_storage_is_refused_before_it_is_built(tmp_path):
+    torch.save({"main.0.weight": torch.zeros(1).expand(2**29, 2)}, tmp_path / "bomb.pth")
+    with pytest.raises(UserError, match="the tensors are too large for an ml5 generator"):
+        read_state_dict(tmp_path / "bomb.pth")
 
 
 @pytest.mark.parametrize(("header", "expected"), [

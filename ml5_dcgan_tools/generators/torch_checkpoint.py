@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import pickle
 import pickletools
 import struct
 import zipfile
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,13 +99,14 @@ def _read_torch_zip(path: Path) -> dict[str, np.ndarray]:
 
 
 def _unpickle_state(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarray]:
+    if any(name.endswith("/constants.pkl") for name in archive.namelist()):
+        raise UserError("a TorchScript archive (torch.jit.save), not a state_dict",
+                        where=str(path), fix=RESAVE)
     pickles = [info for info in archive.infolist() if info.filename.endswith("/data.pkl")
                and info.filename.count("/") == 1]
     if len(pickles) != 1:
-        torchscript = any(name.endswith("/constants.pkl") for name in archive.namelist())
-        what = ("a TorchScript archive (torch.jit.save), not a state_dict" if torchscript
-                else "not a torch.save checkpoint (no <archive>/data.pkl entry)")
-        raise UserError(what, where=str(path), fix=RESAVE)
+        raise UserError("not a torch.save checkpoint (no <archive>/data.pkl entry)",
+                        where=str(path), fix=RESAVE)
     info = pickles[0]
     if info.file_size > MAX_PICKLE_BYTES:
         raise UserError("the checkpoint's pickle is too large to be a state_dict",
@@ -181,7 +184,7 @@ class _StateUnpickler(pickle.Unpickler):
         self._prefix = prefix
         self._swap = byteorder != "little"
         self._storages: dict[str, np.ndarray] = {}
-        self._bytes_read = 0
+        self._bytes = 0  # storages read plus tensors rebuilt: a stride-0 view can be huge
 
     def find_class(self, module: str, name: str) -> Any:
         # Bound methods, not module functions: the pickle cannot set attributes on them.
@@ -215,9 +218,7 @@ class _StateUnpickler(pickle.Unpickler):
         if info.file_size != size or numel < 0:
             raise pickle.UnpicklingError(f"storage {key!r} holds {info.file_size} bytes, "
                                          f"not {numel} values")
-        self._bytes_read += size
-        if self._bytes_read > MAX_TENSOR_BYTES:
-            raise pickle.UnpicklingError("the storages are too large for an ml5 generator")
+        self._charge(size)
         dtype = storage_type.dtype.newbyteorder(">") if self._swap else storage_type.dtype
         values = np.frombuffer(self._archive.read(info), dtype=dtype)
         return _widen_bfloat16(values) if storage_type.bfloat16 else values
@@ -227,7 +228,7 @@ class _StateUnpickler(pickle.Unpickler):
                         metadata: Any = None) -> _Tensor:
         if not isinstance(storage, np.ndarray):
             raise pickle.UnpicklingError("a tensor without a storage")
-        return _Tensor(_strided(storage, offset, size, stride))
+        return _Tensor(_strided(storage, offset, size, stride, self._charge))
 
     def _rebuild_parameter(self, data: _Tensor, requires_grad: bool = False,
                            backward_hooks: Any = None) -> _Tensor:
@@ -235,15 +236,23 @@ class _StateUnpickler(pickle.Unpickler):
             raise pickle.UnpicklingError("a parameter without a tensor")
         return data
 
+    def _charge(self, size: int) -> None:
+        self._bytes += size
+        if self._bytes > MAX_TENSOR_BYTES:
+            raise pickle.UnpicklingError("the tensors are too large for an ml5 generator")
 
-def _strided(storage: np.ndarray, offset: Any, size: Any, stride: Any) -> np.ndarray:
+
+def _strided(storage: np.ndarray, offset: Any, size: Any, stride: Any,
+             charge: Callable[[int], None]) -> np.ndarray:
     """A copy of the view ``storage[offset:]`` with torch's element ``size`` and ``stride``,
-    after checking that every element it reaches lies inside the storage."""
+    after checking that every element it reaches lies inside the storage, and charging its
+    bytes to the reader's budget."""
     integers = [offset, *size, *stride] if isinstance(size, tuple) and isinstance(
         stride, tuple) else None
     if (integers is None or len(size) != len(stride) or len(size) > 8
             or any(type(value) is not int or value < 0 for value in integers)):
         raise pickle.UnpicklingError("a tensor with an invalid shape or stride")
+    charge(math.prod(size) * storage.itemsize)
     if 0 in size:
         return np.zeros(size, dtype=storage.dtype)
     last = offset + sum((length - 1) * step for length, step in zip(size, stride, strict=True))
