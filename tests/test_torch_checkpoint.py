@@ -120,6 +120,8 @@ def test_a_resnet_state_dict_is_one_line_naming_what_did_not_match(tmp_path, cap
     (lambda s: s.__setitem__("main.9.weight", torch.zeros(8, 2, 4, 4)),
      "the last layer writes 2 channels, not 1 or 3"),
     (lambda s: s.__setitem__("other.0.weight", torch.zeros(1)), "several modules"),
+    (lambda s: s.__setitem__("main.999999999.weight", torch.zeros(1)),
+     "layer main.999999999 would make an image over 4096 pixels wide"),
 ])
 def test_a_generator_that_differs_is_refused_naming_the_difference(tmp_path, edit, expected):
     state = dict(torch_generator(size=32).state_dict())
@@ -220,15 +222,28 @@ def test_other_unreadable_files_are_one_line(tmp_path, capsys, content, expected
 def test_a_storage_shorter_than_its_tensor_is_refused(tmp_path):
     path = tmp_path / "short.pth"
     torch.save({"main.0.weight": torch.zeros(2, 2, 4, 4)}, path)
-    rewritten = io.BytesIO()
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            target.writestr(info, data[:8] if "/data/" in info.filename else data)
-    path.write_bytes(rewritten.getvalue())
+    _rewrite(path, lambda name, data: data[:8] if "/data/" in name else data)
     with pytest.raises(UserError, match="unreadable checkpoint pickle: storage '0' holds 8 "
                                         "bytes, not 64 values"):
         read_state_dict(path)
+
+
+def _rewrite(path: Path, change) -> None:
+    """Rewrite each entry of a torch zip as ``change(name, data)`` returns it."""
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for info in source.infolist():
+            target.writestr(info, change(info.filename, source.read(info)))
+    path.write_bytes(rewritten.getvalue())
+
+
+def test_a_big_endian_archive_is_read_in_its_byte_order(tmp_path):
+    weight = torch.randn(3, 5)
+    torch.save({"w": weight}, tmp_path / "big.pth")
+    _rewrite(tmp_path / "big.pth", lambda name, data: (
+        b"big" if name.endswith("/byteorder") else
+        np.frombuffer(data, "<f4").astype(">f4").tobytes() if "/data/" in name else data))
+    np.testing.assert_array_equal(read_state_dict(tmp_path / "big.pth")["w"], weight.numpy())
 
 
 def test_a_huge_view_of_a_small_storage_is_refused_before_it_is_built(tmp_path):

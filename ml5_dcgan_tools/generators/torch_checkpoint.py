@@ -114,7 +114,9 @@ def _unpickle_state(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarra
     prefix = info.filename[: -len("data.pkl")]
     byteorder = "little"
     if prefix + "byteorder" in archive.namelist():
-        byteorder = archive.read(prefix + "byteorder")[:8].decode("ascii", "replace").strip()
+        order = archive.getinfo(prefix + "byteorder")
+        byteorder = (archive.read(order).decode("ascii", "replace").strip()
+                     if order.file_size <= 16 else "?")
     if byteorder not in ("little", "big"):
         raise UserError(f"unknown byte order {byteorder!r}", where=str(path), fix=RESAVE)
     raw = archive.read(info)
@@ -122,8 +124,6 @@ def _unpickle_state(archive: zipfile.ZipFile, path: Path) -> dict[str, np.ndarra
         state = _StateUnpickler(io.BytesIO(raw), archive, prefix, byteorder).load()
     except _Refused as refused:
         raise UserError(_refusal(str(refused), raw), where=str(path), fix=RESAVE) from None
-    except UserError:
-        raise
     except Exception as error:  # a malformed pickle fails in many ways; one line for all
         raise UserError(f"unreadable checkpoint pickle: {first_line(error)}", where=str(path),
                         fix=RESAVE) from None

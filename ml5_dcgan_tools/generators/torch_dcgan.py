@@ -40,6 +40,7 @@ TORCH_BN_EPSILON = 1e-5  # BatchNorm2d's default (Keras's is 1e-3)
 KERNEL = 4
 START = 4  # the first layer turns the 1x1 latent into 4x4
 CHANNELS = (1, 3)
+MAX_DOUBLINGS = 10  # 4096 px: far beyond ml5, and a bound on the layers a name can claim
 _KEY = re.compile(r"(?P<prefix>(?:[A-Za-z_]\w*\.)*)(?P<index>\d+)\."
                   r"(?P<param>weight|bias|running_mean|running_var|num_batches_tracked)")
 _BN_PARAMS = ("weight", "bias", "running_mean", "running_var")
@@ -95,6 +96,9 @@ def recognise(state: dict[str, np.ndarray], where: str) -> TorchDcgan:
     """The generator a state_dict holds, or a UserError naming the first thing that differs."""
     prefix, layers = _layers(_strip_data_parallel(state), where)
     last = max(layers)
+    if last > 3 * MAX_DOUBLINGS:
+        raise _mismatch(f"layer {prefix}{last} would make an image over "
+                        f"{START * 2**MAX_DOUBLINGS} pixels wide", where)
     if last % 3 or last < 3:
         raise _mismatch(f"the last layer is {prefix}{last}, not the final "
                         "ConvTranspose2d at an index 3k (k >= 1)", where)
