@@ -107,6 +107,7 @@ def test_keras_epsilon_would_be_caught(tmp_path):
 
 @pytest.mark.parametrize(("size", "nz", "nc", "bias", "how"), [
     (32, 100, 1, False, "state_dict"),
+    (32, 128, 3, False, "dataparallel"),
     (64, 128, 3, True, "safetensors"),
 ])
 def test_the_bundle_matches_pytorch_in_both_tfjs_versions(tmp_path, size, nz, nc, bias, how):
