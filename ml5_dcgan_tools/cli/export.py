@@ -14,8 +14,10 @@ from .checkpoint import checkpoint_option, use_checkpoint
     "export",
     help="""Export a Keras 3 generator as a TF.js layers bundle that ml5.js can load.
 
-SOURCE is a .keras file, a legacy .h5 file, or a training run folder (its best checkpoint by
-default, see --checkpoint; the EMA generator when the run has one). DIR receives model.json,
+SOURCE is a .keras file, a legacy .h5 file, a training run folder (its best checkpoint by
+default, see --checkpoint; the EMA generator when the run has one), or a PyTorch DCGAN
+generator's state_dict (netG.pth, .pt or .safetensors, pytorch/examples' architecture; read
+without torch and without running anything from the file). DIR receives model.json,
 group1-shardNofM.bin weight files, manifest.json (ml5 target) and reference.json /
 reference-outputs.bin: fixed latents and the Keras outputs for them, which `ml5-dcgan
 validate` compares against later.
@@ -31,6 +33,7 @@ Examples:
   ml5-dcgan export runs/faces --out faces-bundle --description "Faces, 64x64"
   ml5-dcgan export generator.keras --out small --quantize uint8
   ml5-dcgan export generator.keras --out tfjs-model --target tfjs --quantize float16
+  ml5-dcgan export netG.pth --out bundle --torch-reference reference.npz
 """,
 )
 @click.argument("source", type=click.Path(path_type=Path))
@@ -49,11 +52,14 @@ Examples:
 @click.option("--overwrite", is_flag=True, help="Replace DIR if it exists.")
 @click.option("--no-verify", is_flag=True,
               help="Skip the TF.js check. The bundle is then unproven: not recommended.")
+@click.option("--torch-reference", type=click.Path(path_type=Path),
+              help="An .npz of latents [N, nz, 1, 1] and PyTorch's outputs [N, nc, H, W] for "
+                   "them: the bundle's TF.js outputs must match within 1e-4.")
 @click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
 @checkpoint_option
 def export_command(source: Path, out_dir: Path, description: str | None, target: str,
                    quantize: str, shard_size: int, overwrite: bool, no_verify: bool,
-                   as_json: bool, checkpoint: str) -> None:
+                   torch_reference: Path | None, as_json: bool, checkpoint: str) -> None:
     from ..export import export_bundle
 
     source, _ = use_checkpoint(source, checkpoint)
@@ -65,7 +71,7 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
         click.echo("exporting and verifying in TF.js 1.7.4 and 4.22.0 ...", err=True)
     report = export_bundle(source, out_dir, description=description, target=target,
                            quantization=quantize, shard_bytes=shard_size, overwrite=overwrite,
-                           verify=not no_verify)
+                           verify=not no_verify, torch_reference=torch_reference)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
@@ -81,4 +87,7 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
         accepted = "ml5 post-processing OK" if check.ml5_accepts else "not drawable by ml5"
         click.echo(f"  TF.js {check.version}: max abs error {check.max_abs_error:.2g} "
                    f"({check.seconds:.1f} s, {accepted})")
+    for check in report.torch_checks:
+        click.echo(f"  TF.js {check.version} vs PyTorch ({torch_reference}): max abs "
+                   f"difference {check.max_abs_error:.2g}")
     click.echo("verified" if report.verified else "NOT verified (--no-verify)")

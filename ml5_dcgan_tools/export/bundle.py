@@ -63,6 +63,7 @@ class ExportReport:
     adaptations: list[str] = field(default_factory=list)
     quantization_error: float = 0.0
     runtime_checks: list[RuntimeCheck] = field(default_factory=list)
+    torch_checks: list[RuntimeCheck] = field(default_factory=list)  # vs --torch-reference
     verified: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -124,8 +125,10 @@ def _check_model(model: Any) -> None:
 
 
 def verify_bundle(bundle: Path, reference: Reference, target: Target,
-                  versions: tuple[str, ...] | None = None) -> list[RuntimeCheck]:
-    """Run the bundle in each TF.js runtime and compare with the reference outputs."""
+                  versions: tuple[str, ...] | None = None,
+                  against: str = "Keras") -> list[RuntimeCheck]:
+    """Run the bundle in each TF.js runtime and compare with the reference outputs (those of
+    ``against``)."""
     from ..runtime.tfjs import compare_outputs, run_bundle
 
     checks = []
@@ -137,7 +140,7 @@ def verify_bundle(bundle: Path, reference: Reference, target: Target,
         else:
             check.max_abs_error = compare_outputs(reference.outputs, run.outputs)
             if not check.max_abs_error <= RUNTIME_ATOL:
-                check.problem = (f"TF.js {version} output differs from Keras by "
+                check.problem = (f"TF.js {version} output differs from {against} by "
                                  f"{check.max_abs_error:.3g} (allowed {RUNTIME_ATOL:g})")
             elif target == "ml5" and not run.ml5_accepts:
                 check.problem = (f"ml5's post-processing in TF.js {version} rejects the "
@@ -201,10 +204,13 @@ def _move_into_place(staging: Path, out_dir: Path) -> None:
 def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str | None = None,
                   target: Target = "ml5", quantization: Quantization = "none",
                   shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
-                  verify: bool = True) -> ExportReport:
-    """Export a Keras 3 generator (a model, or a .keras/.h5 file or training run folder) as a
-    TF.js layers bundle in ``out_dir`` and, unless ``verify`` is False, prove it in TF.js 1.7.4
-    and 4.22.0. Raises :class:`UserError` (nothing written) when it cannot."""
+                  verify: bool = True, torch_reference: str | Path | None = None
+                  ) -> ExportReport:
+    """Export a Keras 3 generator (a model, or a .keras/.h5 file, training run folder or
+    PyTorch DCGAN state_dict) as a TF.js layers bundle in ``out_dir`` and, unless ``verify`` is
+    False, prove it in TF.js 1.7.4 and 4.22.0, and against PyTorch's own outputs when
+    ``torch_reference`` names an .npz of them. Raises :class:`UserError` (nothing written) when
+    it cannot."""
     out_dir = Path(out_dir)
     if target not in ("ml5", "tfjs"):
         raise UsageError(f"unknown target {target!r}", fix="use 'ml5' or 'tfjs'")
@@ -216,6 +222,9 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
                          fix="use --quantize uint16 or uint8 for ml5, or --target tfjs")
     if shard_bytes < 1024:
         raise UsageError(f"shard size {shard_bytes} bytes is too small", fix="use >= 1024 bytes")
+    if torch_reference is not None and not verify:
+        raise UsageError("a PyTorch reference is compared in TF.js, which --no-verify skips",
+                         fix="drop --no-verify or the PyTorch reference")
     _prepare_out_dir(out_dir, overwrite)
 
     if isinstance(model_or_path, (str, Path)):
@@ -244,6 +253,12 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
         float_outputs, bundle_outputs = plan.adapt(float_outputs), plan.adapt(bundle_outputs)
     quantization_error = float(np.max(np.abs(bundle_outputs - float_outputs)))
     reference = Reference(latents, bundle_outputs)
+    torch_outputs = None
+    if torch_reference is not None:
+        from .torch_reference import read_torch_reference
+
+        torch_outputs = read_torch_reference(Path(torch_reference), latent_dim,
+                                             bundle_outputs.shape[1:])
     manifest = _manifest(plan, description, model.name) if plan else None
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -270,7 +285,11 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
             # float16 weights need TF.js >= 2: only the tfjs target allows them, proven in 4.22.
             versions = ("4.22.0",) if quantization == "float16" else None
             report.runtime_checks = verify_bundle(staging, reference, target, versions)
-            failed = [check.problem for check in report.runtime_checks if not check.passed]
+            if torch_outputs is not None:
+                report.torch_checks = verify_bundle(staging, torch_outputs, target, versions,
+                                                    against="PyTorch")
+            failed = [check.problem for check in report.runtime_checks + report.torch_checks
+                      if not check.passed]
             if failed:
                 raise UserError("verification failed: " + "; ".join(failed),
                                 fix="report this model as an exporter bug, with its .keras file")

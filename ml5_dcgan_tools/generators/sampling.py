@@ -21,6 +21,8 @@ def generated_images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
     images = np.asarray(generator.predict(latents, batch_size=64, verbose=0))
     if images.shape[1] in (3, 4) and images.shape[-1] not in (3, 4):  # ml5-ready, channels first
         images = images.transpose(0, 2, 3, 1)
+    if images.shape[-1] == 1:  # a gray generator (e.g. a PyTorch nc=1 one): gray RGB
+        images = np.repeat(images, 3, axis=-1)
     return to_uint8(images[..., :3])
 
 

@@ -1,11 +1,14 @@
 """Where a generator comes from, and loading it without running code from it.
 
-A SOURCE is a training run folder, a ``.keras``/``.h5`` file, or an exported TF.js bundle (its
-folder, ``model.json``, ``manifest.json`` or ``.zip``). One safety policy for every command
-that loads one (``export``, ``generate``): a Keras file's saved config is read as plain data and
-checked against the layer whitelist *before* Keras deserializes anything, then loaded in Keras
-safe mode, so a Lambda's pickled bytecode or a custom layer's import never runs; a bundle passes
-``validate``'s source, safety and structure checks and is rebuilt from whitelisted layers.
+A SOURCE is a training run folder, a ``.keras``/``.h5`` file, an exported TF.js bundle (its
+folder, ``model.json``, ``manifest.json`` or ``.zip``), or a PyTorch DCGAN generator's
+state_dict (``.pth``, ``.pt``, ``.safetensors``: see ``generators/torch_dcgan.py``). One
+safety policy for every command that loads one (``export``, ``generate``): a Keras file's
+saved config is read as plain data and checked against the layer whitelist *before* Keras
+deserializes anything, then loaded in Keras safe mode, so a Lambda's pickled bytecode or a
+custom layer's import never runs; a PyTorch file's pickle is read with a whitelist of the
+tensor-rebuild names only; a bundle passes ``validate``'s source, safety and structure checks
+and is rebuilt from whitelisted layers.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from .run_folder import find_generator
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MODEL_SUFFIXES = (".keras", ".h5")
+TORCH_SUFFIXES = (".pth", ".pt", ".safetensors")  # read without torch, never unpickled freely
 
 
 def load_generator(source: str | Path) -> Any:
@@ -31,6 +35,10 @@ def load_generator(source: str | Path) -> Any:
     if is_bundle(source):
         return load_bundle_model(source)
     path = model_file(source)
+    if path.suffix in TORCH_SUFFIXES:
+        from .generators.torch_dcgan import load_torch_generator
+
+        return load_torch_generator(path)
     config = _saved_config(path)
     if config.get("class_name") not in MODEL_CLASSES:
         raise UserError(f"not a Keras model but a {config.get('class_name')!r}", where=str(path),
@@ -48,14 +56,14 @@ def load_generator(source: str | Path) -> Any:
 
 
 def model_file(source: Path) -> Path:
-    """The Keras file for SOURCE: itself, or the generator a training run folder holds."""
+    """The model file for SOURCE: itself, or the generator a training run folder holds."""
     if source.is_dir():
         return find_generator(source)
     if not source.is_file():
         raise UsageError("no such file or folder", where=str(source),
-                         fix="pass a training run folder, a .keras or .h5 model file, or a "
-                             "bundle")
-    if source.suffix not in MODEL_SUFFIXES:
+                         fix="pass a training run folder, a .keras or .h5 model file, a "
+                             "PyTorch .pth/.safetensors generator, or a bundle")
+    if source.suffix not in MODEL_SUFFIXES + TORCH_SUFFIXES:
         raise UsageError(f"unsupported model file type '{source.suffix}'", where=str(source),
                          fix="save the model with model.save('generator.keras')")
     return source
