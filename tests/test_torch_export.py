@@ -11,11 +11,10 @@ import torch
 from test_cli_imports import imported_modules
 from torch_zoo import save, torch_generator, torch_outputs, write_reference
 
-from ml5_dcgan_tools import export_bundle
+from ml5_dcgan_tools import export_bundle, load_generator
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.contract import RUNTIME_ATOL, TFJS_VERSIONS
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.generator_source import load_generator
 from ml5_dcgan_tools.generators.torch_dcgan import (
     TORCH_BN_EPSILON,
     ConvLayer,

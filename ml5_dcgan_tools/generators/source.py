@@ -36,7 +36,7 @@ def load_generator(source: str | Path) -> Any:
         return load_bundle_model(source)
     path = model_file(source)
     if path.suffix in TORCH_SUFFIXES:
-        from .generators.torch_dcgan import load_torch_generator
+        from .torch_dcgan import load_torch_generator
 
         return load_torch_generator(path)
     config = _saved_config(path)
