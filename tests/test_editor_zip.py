@@ -198,18 +198,33 @@ DRAW_REFERENCE = """(async () => {
 })()"""
 
 
-def run_page(folder: Path, latents: np.ndarray, page: str = "index.html") -> dict:
+BAD_FILES = """(async () => {
+  const errors = [];
+  for (const files of [{ model: 'model.json' }, { model: 'model.json', weights: ['x.bin'] }]) {
+    errors.push(await ml5DCGAN('manifest.json', files).then(() => null, (e) => e.message));
+  }
+  return errors;
+})()"""
+
+
+def in_page(folder: Path, script: str, page: str = "index.html"):
+    """The value of ``script`` in the page served from ``folder``, once its sketch is done."""
     from ml5_dcgan_tools.web.chromium import cdn_routes, run_in_chromium
     from ml5_dcgan_tools.web.serve import serving
 
     with serving([folder]) as server:
-        run = run_in_chromium(server.url + page, DRAW_REFERENCE % json.dumps(latents.tolist()),
-                              routes=cdn_routes(),
+        run = run_in_chromium(server.url + page, script, routes=cdn_routes(),
                               wait_for="document.body.dataset.state !== 'loading'")
     assert run.failed_at is None, (run.error, run.page_errors)
-    assert run.value["state"] == "ready", run.value["status"]
-    assert run.value["ml5"] == "1.4.0"
     return run.value
+
+
+def run_page(folder: Path, latents: np.ndarray, page: str = "index.html") -> dict:
+    """The page's own sketch must be ready on ml5 1.4.0; its model then draws ``latents``."""
+    value = in_page(folder, DRAW_REFERENCE % json.dumps(latents.tolist()), page)
+    assert value["state"] == "ready", value["status"]
+    assert value["ml5"] == "1.4.0"
+    return value
 
 
 def assert_reference_pixels(images: list[str], outputs: np.ndarray) -> None:
@@ -265,3 +280,10 @@ def test_zip_draws_when_every_file_has_its_own_url_as_in_the_editor(unpacked, tm
     (site / "preview").mkdir()
     (site / "preview" / "index.html").write_text(page)
     assert_reference_pixels(run_page(site, latents, "preview/index.html")["images"], outputs)
+
+
+@pytest.mark.browser
+def test_loader_refuses_files_it_cannot_use_in_one_line(unpacked):
+    missing, miscounted = in_page(unpacked[0], BAD_FILES)
+    assert "files must be { model" in missing and "\n" not in missing
+    assert "model.json lists 2 weight files but 1 were named" in miscounted
