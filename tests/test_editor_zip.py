@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -164,6 +166,38 @@ def test_cli_writes_the_zip_beside_the_bundle_and_refuses_in_one_line(bundle, ca
         assert exited.value.code == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("error: "), err
+
+
+def test_export_zip_is_refused_for_the_tfjs_target(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["export", str(tmp_path / "g.keras"), "--out", str(tmp_path / "b"), "--target",
+              "tfjs", "--zip"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.startswith("error: --zip needs --target ml5")
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.slow
+def test_export_zip_writes_the_editor_zip_beside_the_bundle(tmp_path):
+    from generator_zoo import dcgan
+
+    dcgan(16).save(tmp_path / "generator.keras")
+    done = subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "export",
+                           str(tmp_path / "generator.keras"), "--out", str(tmp_path / "faces"),
+                           "--zip", "--json"], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["verified"]
+    path = Path(report["editor_zip"])
+    assert path == (tmp_path / "faces-p5-editor.zip").resolve()
+    files = {name.split("/")[1]: data for name, data in unpack(path).items()}
+    assert json.loads(files["manifest.json"])["model"] == "model.json"
+    model = json.loads(files["model.json"])
+    assert weight_bytes(files, model) == b"".join(
+        (tmp_path / "faces" / name).read_bytes()
+        for name in json.loads((tmp_path / "faces" / "model.json").read_text())[
+            "weightsManifest"][0]["paths"])
 
 
 def test_validate_warns_about_files_the_editor_refuses(bundle, monkeypatch):
