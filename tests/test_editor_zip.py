@@ -121,6 +121,19 @@ def test_weights_over_the_cap_are_recut_with_the_bytes_unchanged(tmp_path, monke
         (bundle / path).read_bytes() for path in original["weightsManifest"][0]["paths"])
 
 
+def test_weight_files_without_an_extension_are_renamed(bundle, tmp_path):
+    """ml5's own face model names its shards "group1-shard1of4": the editor refuses those."""
+    model = json.loads((bundle / "model.json").read_text())
+    model["weightsManifest"][0]["paths"] = ["group1-shard1of1"]
+    (bundle / "model.json").write_text(json.dumps(model))
+    (bundle / "group1-shard1of1.bin").rename(bundle / "group1-shard1of1")
+    files = {name.split("/")[1]: data for name, data in
+             unpack(write_editor_zip(bundle, tmp_path / "out.zip")).items()}
+    zipped = json.loads(files["model.json"])
+    assert zipped["weightsManifest"][0]["paths"] == ["group1-shard1of1.bin"]
+    assert files["group1-shard1of1.bin"] == (bundle / "group1-shard1of1").read_bytes()
+
+
 def test_zip_is_the_same_each_time(bundle, tmp_path):
     first = write_editor_zip(bundle, tmp_path / "a.zip").read_bytes()
     assert write_editor_zip(bundle, tmp_path / "a.zip", force=True).read_bytes() == first
