@@ -47,9 +47,10 @@ def test_writes_the_ml5_1_page_into_the_bundle_by_default(bundle):
     assert page.serve_root == bundle.resolve()
     sketch = (bundle / "sketch.js").read_text()
     assert manifest_url_in(sketch) == "manifest.json"
-    assert "__MANIFEST_URL__" not in sketch
+    assert "__MANIFEST_URL__" not in sketch and "__FILES__" not in sketch
     assert "async function setup()" in sketch and "function preload" not in sketch
-    assert "await ml5DCGAN(MANIFEST_URL)" in sketch
+    assert "await ml5DCGAN(MANIFEST_URL, FILES)" in sketch
+    assert "\nconst FILES = null;\n" in sketch  # the model is where the manifest says
     assert (bundle / LOADER).read_bytes() == loader_bytes()  # a bundle that lacked it
     assert script_sources((bundle / "index.html").read_text()) == [
         f"https://cdn.jsdelivr.net/npm/p5@{pinned_package('p5-2')[1]}/lib/p5.min.js",

@@ -17,6 +17,12 @@
  *   const between = gan.interpolate(latentA, latentB, 0.5);  // spherical interpolation
  *   gan.latentDim; gan.size; gan.manifest; gan.dispose();
  *
+ * Where a host gives every uploaded file a URL of its own (the p5.js web editor swaps each quoted
+ * file name in a sketch for its upload's URL), name model.json and its weight files too, the
+ * weights in the order model.json lists them (this needs TensorFlow.js >= 3, as in ml5 1.x):
+ *
+ *   await ml5DCGAN('manifest.json', { model: 'model.json', weights: ['group1-shard1of1.bin'] });
+ *
  * With ml5 1.x on the page, ml5.DCGAN(manifestUrl, callback?) also exists, in ml5 1.x's style:
  * it returns the object at once, gan.ready is a Promise of it, callback(gan, error) runs when
  * ready. `image` is a p5.Image when p5 is on the page, else an ImageData; `raw` is the RGBA bytes.
@@ -110,6 +116,41 @@
     return null;
   }
 
+  /** `files` checked: null, or { model, weights } as absolute URLs resolved against the page. */
+  function filesOption(files) {
+    if (files === undefined || files === null) return null;
+    const urls = (value) => Array.isArray(value) && value.length > 0
+      && value.every((url) => typeof url === 'string' && url);
+    if (typeof files !== 'object' || typeof files.model !== 'string' || !files.model
+        || !urls(files.weights)) {
+      throw new Error('ml5DCGAN(manifestUrl, files): files must be { model: "model.json", '
+        + 'weights: ["group1-shard1of1.bin", ...] }, the URLs of model.json and its weight files');
+    }
+    const base = pageUrl();
+    return {
+      model: new URL(files.model, base).href,
+      weights: files.weights.map((url) => new URL(url, base).href),
+    };
+  }
+
+  /** TF.js's load options that fetch each weight file from `weights` (model.json's order). */
+  async function weightOptions(tf, modelHref, weights) {
+    if (majorVersion(tf.version && tf.version.tfjs) < 3) {
+      throw new Error(`naming the weight files needs TensorFlow.js >= 3 (ml5 1.x) but the page `
+        + `has ${tf.version && tf.version.tfjs}; serve the bundle as one folder instead`);
+    }
+    const response = await root.fetch(modelHref);
+    if (!response.ok) throw new Error(`${modelHref} answered HTTP ${response.status}`);
+    const groups = (await response.json()).weightsManifest || [];
+    const paths = [].concat(...groups.map((group) => group.paths || []));
+    if (paths.length !== weights.length) {
+      throw new Error(`model.json lists ${paths.length} weight files but ${weights.length} `
+        + 'were named; name every file of its weightsManifest paths, in order');
+    }
+    const where = new Map(paths.map((path, i) => [path, weights[i]]));
+    return { weightUrlConverter: async (path) => where.get(path) };
+  }
+
   /** Where height, width and channels are in the output, or a one-line reason it is no image. */
   function outputLayout(model, manifest) {
     const shape = JSON.stringify;
@@ -162,29 +203,31 @@
 
   /** A DCGAN generator loaded from a manifest; `ready` resolves to it once usable. */
   class DCGAN {
-    constructor(manifestUrl) {
+    constructor(manifestUrl, files) {
       this.manifest = null;
       this.latentDim = null;
       this.size = null;
       this.model = null;
       this.tf = null;
       this.disposed = false;
-      this.ready = this.load(manifestUrl);
+      this.ready = this.load(manifestUrl, files);
     }
 
-    async load(manifestUrl) {
+    async load(manifestUrl, files) {
       if (typeof manifestUrl !== 'string' && !(manifestUrl instanceof URL)) {
         throw new Error('ml5DCGAN(manifestUrl): give the URL of a manifest.json, e.g. '
           + "ml5DCGAN('manifest.json')");
       }
+      const named = filesOption(files);
       const tf = pickTf();
       if (typeof tf.ready === 'function') await tf.ready();
       const href = new URL(String(manifestUrl), pageUrl()).href;
       const manifest = await fetchManifest(href);
-      const modelHref = new URL(manifest.model, href).href;
+      const modelHref = named ? named.model : new URL(manifest.model, href).href;
       let model;
       try {
-        model = await tf.loadLayersModel(modelHref);
+        const options = named ? await weightOptions(tf, modelHref, named.weights) : undefined;
+        model = await tf.loadLayersModel(modelHref, options);
       } catch (error) {
         throw new Error(`could not load the model ${modelHref} named by ${href}: `
           + `${oneLine(error)}`);
@@ -272,9 +315,10 @@
     }
   }
 
-  /** Loads the DCGAN whose manifest.json is at `manifestUrl`: a Promise of the ready object. */
-  function ml5DCGAN(manifestUrl) {
-    return new DCGAN(manifestUrl).ready;
+  /** Loads the DCGAN whose manifest.json is at `manifestUrl` (its model and weights at `files`
+   * when given): a Promise of the ready object. */
+  function ml5DCGAN(manifestUrl, files) {
+    return new DCGAN(manifestUrl, files).ready;
   }
 
   /** ml5 1.x's style: returns the object now; `ready` and callback(gan, error) when loaded. */

@@ -32,6 +32,7 @@ Examples:
   ml5-dcgan export generator.keras --out bundle
   ml5-dcgan export runs/faces --out faces-bundle --description "Faces, 64x64"
   ml5-dcgan export generator.keras --out small --quantize uint8
+  ml5-dcgan export generator.keras --out bundle --zip      # + bundle-p5-editor.zip
   ml5-dcgan export generator.keras --out tfjs-model --target tfjs --quantize float16
   ml5-dcgan export netG.pth --out bundle --torch-reference reference.npz
 """,
@@ -56,12 +57,22 @@ Examples:
               help="An .npz of latents [N, nz, 1, 1] and PyTorch's outputs [N, nc, H, W] for "
                    "them: the bundle's TF.js outputs must match within 1e-4.")
 @click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
+@click.option("--zip", "zip_out", is_flag=False, flag_value=".", default=None,
+              type=click.Path(path_type=Path), metavar="[OUT.zip]",
+              help="Also write the p5.js web editor zip, as `ml5-dcgan sketch DIR --zip` does "
+                   "(default: DIR-p5-editor.zip; replaced with --overwrite).")
 @checkpoint_option
 def export_command(source: Path, out_dir: Path, description: str | None, target: str,
                    quantize: str, shard_size: int, overwrite: bool, no_verify: bool,
-                   torch_reference: Path | None, as_json: bool, checkpoint: str) -> None:
+                   torch_reference: Path | None, as_json: bool, zip_out: Path | None,
+                   checkpoint: str) -> None:
     from ..export import export_bundle
 
+    if zip_out is not None and target != "ml5":
+        from ..errors import UsageError
+
+        raise UsageError("--zip needs --target ml5: the editor's sketch reads manifest.json",
+                         fix="drop --zip, or export with --target ml5")
     source, _ = use_checkpoint(source, checkpoint)
 
     if no_verify:
@@ -72,8 +83,15 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
     report = export_bundle(source, out_dir, description=description, target=target,
                            quantization=quantize, shard_bytes=shard_size, overwrite=overwrite,
                            verify=not no_verify, torch_reference=torch_reference)
+    editor_zip = None
+    if zip_out is not None:
+        from ..web.editor_zip import write_editor_zip
+
+        editor_zip = write_editor_zip(report.out_dir, None if zip_out == Path(".") else zip_out,
+                                      force=overwrite)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        click.echo(json.dumps({**report.as_dict(), "editor_zip": editor_zip and str(editor_zip)},
+                              indent=2))
         return
     side = report.output_shape
     click.echo(f"wrote {report.out_dir}/ ({report.bundle_bytes / 1e6:.2f} MB, "
@@ -90,4 +108,6 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
     for check in report.torch_checks:
         click.echo(f"  TF.js {check.version} vs PyTorch ({torch_reference}): max abs "
                    f"difference {check.max_abs_error:.2g}")
+    if editor_zip is not None:
+        click.echo(f"wrote {editor_zip} (for the p5.js web editor: docs/how-to/p5-web-editor.md)")
     click.echo("verified" if report.verified else "NOT verified (--no-verify)")

@@ -17,6 +17,7 @@ from ..jsonio import printable
 from ..safety import Limits
 from ..tfjs_model import TfjsModel
 from .contract_checks import check_cpu_batchnorm, check_layers, check_quantization, check_shapes
+from .editor_limits import check_editor_limits
 from .manifest_checks import check_consistency, check_manifest
 from .numbers import NumbersOptions, check_numbers
 from .report import BundleReport
@@ -92,6 +93,7 @@ def _check(bundle: Bundle, report: BundleReport, limits: Limits,
     check_cpu_batchnorm(model, report)
     if bundle.manifest is not None:
         check_consistency(bundle.manifest, model, report)
+    check_editor_limits(bundle, model, report)
     weights = None
     if report.failed("safety"):
         _skip(report, ("weights",), "a safety check failed; the weight files were not read")

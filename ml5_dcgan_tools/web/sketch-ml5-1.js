@@ -9,6 +9,10 @@
 // and draw() starts once it has finished.
 
 const MANIFEST_URL = __MANIFEST_URL__;
+// null: model.json and its weights are where the manifest says. For the p5.js web editor, which
+// gives each uploaded file a URL of its own and swaps every quoted file name in a sketch for
+// it, the files are named here: model.json, then its weight files in the order it lists them.
+const FILES = __FILES__;
 const WALK_STEPS = 60; // generated frames from one random point to the next
 // The walk is SIDE x SIDE pixels; below it, a row of GALLERY thumbnails GAP apart.
 const [SIDE, GAP, GALLERY] = [512, 8, 4];
@@ -28,7 +32,7 @@ async function setup() {
   createButton('new image').parent('controls').mousePressed(() => { walk.jump = true; });
   walkButton = createButton('pause walk').parent('controls').mousePressed(toggleWalk);
   try {
-    gan = await ml5DCGAN(MANIFEST_URL);
+    gan = await ml5DCGAN(MANIFEST_URL, FILES);
     const description = gan.manifest.description || 'DCGAN';
     document.title = `${description} · ml5 DCGAN`;
     select('#title').elt.textContent = description;

@@ -26,6 +26,7 @@ MANIFEST = "manifest.json"
 PAGE = "index.html"
 SKETCH = "sketch.js"
 MANIFEST_PLACEHOLDER = "__MANIFEST_URL__"
+FILES_PLACEHOLDER = "__FILES__"
 CDN = "https://cdn.jsdelivr.net/npm/{package}@{version}/{path}"
 
 
@@ -130,11 +131,17 @@ def render_page(flavor: Flavor, offline: bool) -> str:
     return page
 
 
-def render_sketch(manifest_url: str, flavor: Flavor = FLAVORS[DEFAULT_FLAVOR]) -> str:
+def render_sketch(manifest_url: str, flavor: Flavor = FLAVORS[DEFAULT_FLAVOR],
+                  model_files: dict[str, object] | None = None) -> str:
+    """The sketch template with the manifest's URL and, when given, where the model's files are
+    (``{"model": ..., "weights": [...]}``, for hosts that give each file its own URL)."""
     template = files(__package__).joinpath(flavor.template).read_text(encoding="utf-8")
     if MANIFEST_PLACEHOLDER not in template:
         raise RuntimeError(f"{flavor.template} lost its {MANIFEST_PLACEHOLDER} placeholder")
-    return template.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest_url))
+    if model_files is not None and FILES_PLACEHOLDER not in template:
+        raise RuntimeError(f"{flavor.template} has no {FILES_PLACEHOLDER} placeholder")
+    return (template.replace(MANIFEST_PLACEHOLDER, json.dumps(manifest_url))
+            .replace(FILES_PLACEHOLDER, json.dumps(model_files, indent=2)))
 
 
 def write_page(folder: Path, manifest_url: str, *, flavor: Flavor = FLAVORS[DEFAULT_FLAVOR],
@@ -174,10 +181,22 @@ def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
     is served as it is)."""
     if ml5 not in FLAVORS:
         raise UsageError(f"unknown ml5 version {ml5!r}", fix=f"use one of {', '.join(FLAVORS)}")
-    from ..manifest import validate_manifest
-
     bundle_dir = Path(bundle_dir)
     folder = Path(out_dir) if out_dir is not None else bundle_dir
+    usable_manifest(bundle_dir)
+    bundle_real, folder_real = bundle_dir.resolve(), folder.resolve()
+    serve_root = Path(os.path.commonpath([bundle_real, folder_real]))
+    manifest_url = Path(os.path.relpath(bundle_real / MANIFEST, folder_real)).as_posix()
+    written = write_page(folder, manifest_url, flavor=FLAVORS[ml5], offline=offline, force=force)
+    page_path = folder_real.relative_to(serve_root).as_posix()
+    return SketchPage(folder=folder, files=written, manifest_url=manifest_url,
+                      serve_root=serve_root, page_path="" if page_path == "." else page_path + "/")
+
+
+def usable_manifest(bundle_dir: Path) -> Path:
+    """The bundle's manifest.json, refused in one line when it is missing or ml5 cannot use it."""
+    from ..manifest import validate_manifest
+
     manifest = bundle_dir / MANIFEST
     if not manifest.is_file():
         raise UsageError(f"no {MANIFEST} in the bundle folder", where=str(bundle_dir),
@@ -186,10 +205,4 @@ def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
     if failures:
         raise UserError(f"{MANIFEST} is not usable by ml5: {failures[0]}", where=str(manifest),
                         fix=f"run `ml5-dcgan manifest validate {manifest}` for the details")
-    bundle_real, folder_real = bundle_dir.resolve(), folder.resolve()
-    serve_root = Path(os.path.commonpath([bundle_real, folder_real]))
-    manifest_url = Path(os.path.relpath(bundle_real / MANIFEST, folder_real)).as_posix()
-    written = write_page(folder, manifest_url, flavor=FLAVORS[ml5], offline=offline, force=force)
-    page_path = folder_real.relative_to(serve_root).as_posix()
-    return SketchPage(folder=folder, files=written, manifest_url=manifest_url,
-                      serve_root=serve_root, page_path="" if page_path == "." else page_path + "/")
+    return manifest
