@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
-from ml5_dcgan_tools.web.loader import LOADER, loader_bytes
+from ml5_dcgan_tools.assets import LOADER, loader_bytes
 
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.contract import PIXEL_TOLERANCE

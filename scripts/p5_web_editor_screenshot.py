@@ -6,7 +6,7 @@ Without an argument the bundle is the gallery's hand-made colour-wave generator 
 bundle folder to show that one instead. Needs Chromium and the npm runtime, like the browser
 tests.
 
-    .venv/bin/python docs/p5_web_editor_screenshot.py [BUNDLE]
+    .venv/bin/python scripts/p5_web_editor_screenshot.py [BUNDLE]
 """
 
 from __future__ import annotations
