@@ -128,9 +128,9 @@ else:
 TRAIN_INTRO = """\
 ## Train
 
-The picture shows 64 fixed samples after each epoch and the line below it the latest losses;
-both update in place. Expect colour blobs first, then shapes. The run folder `run/` keeps
-everything (checkpoints, `samples/`, `progress.gif`, `metrics.jsonl`)."""
+The picture shows samples from the same fixed latents after each epoch, the line below it the
+latest losses; both update in place. Expect colour blobs first, then shapes. The run folder
+`run/` keeps everything (checkpoints, `samples/`, `progress.gif`, `metrics.jsonl`)."""
 
 TRAIN = """\
 import contextlib
