@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
 import sys
 import zipfile
 from pathlib import Path
@@ -90,6 +91,56 @@ def test_notebook_runs_to_a_bundle_that_validates(tmp_path: Path,
             "tiny/model/manifest.json", "tiny/model/model.json"} <= names
     report = validate_bundle(tmp_path / "unzipped/tiny/model")
     assert report.status(strict=True) == "pass", [f.message for f in report.findings]
+
+
+# Colab's file picker, for the upload branch: "picks" 16 shape images, saved in the current
+# folder as Colab saves them, and returns their names and bytes as Colab's files.upload() does.
+FAKE_COLAB_FILES = """
+import io
+from PIL import Image
+from ml5_dcgan_tools.data.shapes import generate_shapes
+
+
+def upload():
+    picked = {}
+    for index, pixels in enumerate(generate_shapes(16, 32, seed=2)):
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, "PNG")
+        picked[f"picked-{index:02d}.png"] = buffer.getvalue()
+    for name, data in picked.items():
+        with open(name, "wb") as file:
+            file.write(data)
+    return picked
+"""
+
+
+@pytest.mark.slow
+def test_uploaded_images_become_the_data_in_colab(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbclient import NotebookClient
+
+    colab = tmp_path / "fake" / "google" / "colab"
+    colab.mkdir(parents=True)
+    for package in (colab.parent, colab):
+        (package / "__init__.py").write_text("")
+    (colab / "files.py").write_text(FAKE_COLAB_FILES)
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT}{os.pathsep}{tmp_path / 'fake'}")
+
+    notebook = make_notebook.build()
+    settings = _settings_cell(notebook)
+    settings.source = "import google.colab\n" + "\n".join(
+        f"{name} = {value!r}" for name, value in {"DATA": "upload", **TINY}.items())
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    data_cell = _cell(code, "load_images(data, SIZE)")
+    notebook.cells = code[:code.index(data_cell) + 1]
+    work = tmp_path / "work"
+    work.mkdir()
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(work)}}).execute()
+
+    assert "data: 16 images 32x32 from images/upload" in _stdout(data_cell)
+    assert sorted(p.name for p in (work / "images/upload").iterdir())[0] == "picked-00.png"
+    assert not list(work.glob("*.png")), "the picked files moved into images/upload"
 
 
 def _cell(cells: list[nbformat.NotebookNode], text: str) -> nbformat.NotebookNode:
