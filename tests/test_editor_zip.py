@@ -17,15 +17,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bundle_factory import TinyGenerator, write_bundle
-from ml5_dcgan_tools.assets import LOADER, loader_bytes
 
+from ml5_dcgan_tools import p5_editor
+from ml5_dcgan_tools.assets import LOADER, loader_bytes
 from ml5_dcgan_tools.cli import main
 from ml5_dcgan_tools.contract import PIXEL_TOLERANCE
 from ml5_dcgan_tools.errors import UsageError, UserError
+from ml5_dcgan_tools.p5_editor import editor_problem
 from ml5_dcgan_tools.reference import Reference, reference_latents, write_reference
 from ml5_dcgan_tools.validation import validate_bundle
 from ml5_dcgan_tools.web import editor_zip
-from ml5_dcgan_tools.web.editor_zip import editor_problem, write_editor_zip
+from ml5_dcgan_tools.web.editor_zip import write_editor_zip
 from ml5_dcgan_tools.web.sketch import pinned_package
 
 GENERATOR = TinyGenerator(latent_dim=8, side=4)
@@ -106,7 +108,7 @@ def test_weights_over_the_cap_are_recut_with_the_bytes_unchanged(tmp_path, monke
     # stands for the editor's 5 MB, above the page's own files and below the first shard.
     bundle = make_bundle(tmp_path / "big", shard_bytes=25_000,
                          generator=TinyGenerator(latent_dim=8, side=16))[0]
-    monkeypatch.setattr(editor_zip, "EDITOR_MAX_FILE_BYTES", 20_000)
+    monkeypatch.setattr(p5_editor, "EDITOR_MAX_FILE_BYTES", 20_000)
     monkeypatch.setattr(editor_zip, "DEFAULT_SHARD_BYTES", 8192)
     files = {name.split("/")[1]: data for name, data in
              unpack(write_editor_zip(bundle, tmp_path / "out.zip")).items()}
@@ -216,7 +218,7 @@ def test_export_zip_writes_the_editor_zip_beside_the_bundle(tmp_path):
 def test_validate_warns_about_files_the_editor_refuses(bundle, monkeypatch):
     report = validate_bundle(bundle, runtimes=(), numbers=False)
     assert not [f for f in report.findings if f.check == "source.p5-web-editor"]
-    monkeypatch.setattr(editor_zip, "EDITOR_MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(p5_editor, "EDITOR_MAX_FILE_BYTES", 1000)
     model = json.loads((bundle / "model.json").read_text())
     model["weightsManifest"][0]["paths"] = ["weights.dat"]
     (bundle / "model.json").write_text(json.dumps(model))

@@ -68,7 +68,8 @@ def sketch_command(bundle: Path, ml5: str, out_dir: Path | None, offline: bool,
 def _write_zip(bundle: Path, out: Path | None, *, ml5: str, out_dir: Path | None, offline: bool,
                force: bool) -> None:
     from ..errors import UsageError
-    from ..web.editor_zip import EDITOR_FILES_PER_UPLOAD, write_editor_zip
+    from ..p5_editor import EDITOR_FILES_PER_UPLOAD
+    from ..web.editor_zip import write_editor_zip
 
     if ml5 != "1" or out_dir is not None or offline:
         raise UsageError("--zip makes the ml5 1.x page from the CDN, into the zip",

@@ -1,5 +1,5 @@
 """Whether a bundle's files could be uploaded to the p5.js web editor as they are (its limits:
-:mod:`ml5_dcgan_tools.web.editor_zip`). A warning, not a failure: the bundle still works when
+:mod:`ml5_dcgan_tools.p5_editor`). A warning, not a failure: the bundle still works when
 hosted elsewhere, and ``ml5-dcgan sketch BUNDLE --zip`` makes a sketch folder the editor takes.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from ..contract import MANIFEST_FILE
+from ..p5_editor import editor_problem
 from ..tfjs_model import TfjsModel
-from ..web.editor_zip import editor_problem
 from .report import BundleReport, listed
 from .targets import Bundle
 

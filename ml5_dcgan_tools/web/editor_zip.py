@@ -19,25 +19,15 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from ..assets import LOADER, loader_bytes
 from ..errors import UsageError, UserError
 from ..export.weights import DEFAULT_SHARD_BYTES
 from ..files import write_atomically
-from .loader import LOADER, loader_bytes
+from ..p5_editor import EDITOR_UPLOAD_LIMIT_BYTES, editor_problem
 from .sketch import FLAVORS, MANIFEST, PAGE, SKETCH, render_page, render_sketch, usable_manifest
-
-EDITOR_MAX_FILE_BYTES = 5_000_000  # Dropzone's maxFilesize: 5 (MB; read as MiB it is larger)
-EDITOR_UPLOAD_LIMIT_BYTES = 250_000_000  # per account, all sketches together
-EDITOR_FILES_PER_UPLOAD = 6  # Dropzone's maxFiles
-EDITOR_EXTENSIONS = frozenset({
-    "gif", "jpg", "jpeg", "png", "bmp", "wav", "flac", "ogg", "oga", "mp4", "m4p", "mp3", "m4a",
-    "aiff", "aif", "m4v", "aac", "webm", "mpg", "mp2", "mpeg", "mpe", "mpv", "js", "jsx", "html",
-    "htm", "css", "json", "csv", "tsv", "obj", "svg", "otf", "ttf", "txt", "mov", "vert", "frag",
-    "bin", "xml", "stl", "mtl",
-})
-"""fileExtensionsArray of the editor's server/utils/fileUtils.js: all it accepts on upload."""
 
 MODEL = "model.json"
 QUANTIZE_FIX = ("export it with fewer bytes per weight: `ml5-dcgan export SOURCE --out DIR "
@@ -51,17 +41,6 @@ class EditorFile:
 
     name: str
     data: bytes
-
-
-def editor_problem(name: str, size: int) -> str | None:
-    """Why the web editor would refuse to upload a file of this name and size, or None."""
-    extension = PurePosixPath(name).suffix.lower().removeprefix(".")
-    if extension not in EDITOR_EXTENSIONS:
-        return f"{name} has a file type the p5.js web editor refuses (.{extension or ' none'})"
-    if size > EDITOR_MAX_FILE_BYTES:
-        return (f"{name} is {size:,} bytes, over the p5.js web editor's "
-                f"{EDITOR_MAX_FILE_BYTES:,}-byte upload limit")
-    return None
 
 
 def editor_files(bundle_dir: str | Path) -> list[EditorFile]:
