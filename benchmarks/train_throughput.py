@@ -30,7 +30,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import ml5_dcgan_tools  # noqa: F401  (first: it picks TensorFlow's CPU kernels, as for our users)
+from ml5_dcgan_tools import use_fast_cpu_kernels
+
+use_fast_cpu_kernels()  # before TensorFlow is imported, as the CLI does
 
 SIZE, LATENT, WIDTH, BATCH = 64, 128, 64, 64
 
