@@ -31,7 +31,7 @@ import numpy as np
 from ..contract import PIXEL_TOLERANCE, image_layout
 from ..errors import UsageError, UserError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE, read_reference, reference_latents
-from ..runtime.install import ensure_runtime, find_node
+from ..runtime.install import BROWSER, ensure_part, find_node
 from .sketch import FLAVORS, Flavor, Library
 
 UNREFERENCED_IMAGES = 2  # images generated for a bundle without reference.json
@@ -68,7 +68,7 @@ STACKS = {stack.name: stack for stack in (
     Stack("tfjs-4.22.0", Flavor((Library("tfjs-4.22.0", "dist/tf.min.js"),), None, loader=True),
           ("ml5DCGAN",)),
 )}
-"""Each name is a package and the version pinned for it in the runtime's package.json."""
+"""Each name is a package and the version pinned for it in the runtime's browser-files.json."""
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def run_pages(bundle: Path, pages: list[PageRun], *,
     from .serve import serving
 
     node, browser = find_node(), find_chromium(chromium)
-    runtime = ensure_runtime()
+    runtime = ensure_part(BROWSER)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-browser-") as scratch, ExitStack() as stack:
         specs = []

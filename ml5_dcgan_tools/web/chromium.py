@@ -3,7 +3,7 @@ browser check, for pages other than the sketch (the hosting repository's gallery
 
 The same Chromium (the system's), the same playwright-core from the pinned npm project, and
 the same launch arguments as :mod:`.browser_check`; libraries a page loads from the CDN can be
-answered from the npm project's copies (:func:`cdn_routes`), so a test needs no network.
+answered from the browser runtime's pinned copies (:func:`cdn_routes`), so a test needs no network.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError, last_line
-from ..runtime.install import ensure_runtime, find_node
+from ..runtime.install import BROWSER, PACKAGES, ensure_part, find_node
 from .browser_check import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
 from .sketch import FLAVORS
 
@@ -39,10 +39,10 @@ class PageRun:
 
 
 def cdn_routes(runtime: Path | None = None) -> dict[str, Path]:
-    """CDN URL prefix -> the npm project's folder of that package, for every page library."""
-    runtime = runtime or ensure_runtime()
+    """CDN URL prefix -> the browser runtime's folder of that package, for every page library."""
+    runtime = runtime or ensure_part(BROWSER)
     libraries = {library for flavor in FLAVORS.values() for library in flavor.libraries}
-    return {library.cdn_url().removesuffix(library.path): runtime / "node_modules" / library.alias
+    return {library.cdn_url().removesuffix(library.path): runtime / PACKAGES / library.alias
             for library in libraries}
 
 
@@ -56,7 +56,7 @@ def run_in_chromium(page_url: str, script: str, *, routes: Mapping[str, Path] | 
     in ``routes`` are answered from that folder. A missing Chromium or Node.js, or a broken
     install, raises :class:`UserError`; what went wrong in the page comes back in the result."""
     node, browser = find_node(), find_chromium(chromium)
-    runtime = ensure_runtime()
+    runtime = ensure_part(BROWSER)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-chromium-") as scratch:
         work = Path(scratch)
         request = {
