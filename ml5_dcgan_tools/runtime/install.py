@@ -297,12 +297,15 @@ def browser_package(alias: str) -> Path:
 
 
 def disk_bytes(folder: Path) -> int:
-    """Space the files below ``folder`` take on disk (``du``'s figure; file sizes on Windows)."""
-    total = 0
-    for root, _dirs, names in os.walk(folder):
-        for name in names:
-            stat = os.lstat(os.path.join(root, name))
-            total += stat.st_blocks * 512 if hasattr(stat, "st_blocks") else stat.st_size
+    """Space ``folder`` takes on disk, its folders included (``du -s``'s figure in bytes; the sum
+    of the file sizes where the system does not count blocks)."""
+    def size(path: str) -> int:
+        stat = os.lstat(path)
+        return stat.st_blocks * 512 if hasattr(stat, "st_blocks") else stat.st_size
+
+    total = size(str(folder))
+    for root, dirs, names in os.walk(folder):
+        total += sum(size(os.path.join(root, name)) for name in [*dirs, *names])
     return total
 
 

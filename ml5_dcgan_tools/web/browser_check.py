@@ -299,7 +299,7 @@ def _run_node(node: str, request: dict[str, Any], work: Path, timeout: float,
     if done.returncode == _INTERNAL_FAILURE or not (work / "result.json").is_file():
         raise UserError(f"the browser check failed: {lines[-1] if lines else done.returncode}",
                         where=str(runtime),
-                        fix=f"delete {runtime} and run `ml5-dcgan runtime install`")
+                        fix=f"delete {runtime} and run `ml5-dcgan runtime install --browser`")
     result = json.loads((work / "result.json").read_text(encoding="utf-8"))
     if result["launch_error"]:
         raise UserError(f"Chromium did not start: {result['launch_error']}",

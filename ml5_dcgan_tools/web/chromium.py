@@ -79,7 +79,7 @@ def run_in_chromium(page_url: str, script: str, *, routes: Mapping[str, Path] | 
         if done.returncode == _INTERNAL_FAILURE or not (work / "result.json").is_file():
             raise UserError(f"the Chromium run failed: {last_line(done.stderr)}",
                             where=str(runtime),
-                            fix=f"delete {runtime} and run `ml5-dcgan runtime install`")
+                            fix=f"delete {runtime} and run `ml5-dcgan runtime install --browser`")
         result = json.loads((work / "result.json").read_text(encoding="utf-8"))
     if result["failed_at"] == "launch":
         raise UserError(f"Chromium did not start: {result['error']}", where=browser,
