@@ -241,6 +241,7 @@ def test_npm_failure_names_the_log(npm_calls, monkeypatch):
         ensure_part("tfjs-1.7.4")
     log = part_dir("tfjs-1.7.4") / LOG_NAME
     assert str(log) in str(caught.value) and "exit code 1" in str(caught.value)
+    assert "run `ml5-dcgan runtime install` again" in str(caught.value)
     assert "simulated" in log.read_text()
     assert not is_marked("tfjs-1.7.4")
 

@@ -64,11 +64,19 @@ class Part:
     browser_files: bool = False  # also the pinned browser builds of BROWSER_PINS
 
     @property
+    def npm_project(self) -> dict[str, Path]:
+        """The npm project's files as npm names them -> the shipped files."""
+        return {name: PROJECT_DIR / f"{self.name}.{name}"
+                for name in ("package.json", "package-lock.json")}
+
+    @property
     def sources(self) -> tuple[Path, ...]:
         """The shipped files that define this part (their hash names its cache folder)."""
-        files = (PROJECT_DIR / f"{self.name}.package.json",
-                 PROJECT_DIR / f"{self.name}.package-lock.json")
-        return files + ((BROWSER_PINS,) if self.browser_files else ())
+        return (*self.npm_project.values(), *((BROWSER_PINS,) if self.browser_files else ()))
+
+    @property
+    def install_command(self) -> str:
+        return "ml5-dcgan runtime install" + (" --browser" if self.browser_files else "")
 
 
 BROWSER = "browser"
@@ -157,17 +165,14 @@ def ensure_part(name: str, *, progress: Callable[[str], None] | None = None,
         if folder.exists():  # an interrupted install: start clean
             shutil.rmtree(folder)
         folder.mkdir()
-        shutil.copyfile(part.sources[0], folder / "package.json")
-        shutil.copyfile(part.sources[1], folder / "package-lock.json")
+        for npm_name, shipped in part.npm_project.items():
+            shutil.copyfile(shipped, folder / npm_name)
         log = folder / LOG_NAME
-        _npm(npm, NPM_CI, folder, log, timeout, name)
+        _npm(npm, NPM_CI, folder, log, timeout, part)
         if part.prune:
-            _drop_unloaded(folder / "node_modules", part.bundled)
-            for path in unreachable(json.loads((folder / "package-lock.json").read_text(
-                    encoding="utf-8")), part.cli_only):
-                shutil.rmtree(folder / path, ignore_errors=True)
+            _drop_unloaded(folder, part)
         if part.browser_files:
-            _install_browser_files(npm, folder, log, timeout)
+            _install_browser_files(npm, folder, log, timeout, part)
         write_atomically(folder / MARKER, part_hash(part) + "\n")
     return folder
 
@@ -178,9 +183,10 @@ def ensure_runtime(parts: Iterable[str] = NUMERIC, *,
     return [ensure_part(name, progress=progress) for name in parts]
 
 
-def _npm(npm: str, args: Iterable[str], cwd: Path, log: Path, timeout: float, part: str) -> None:
+def _npm(npm: str, args: Iterable[str], cwd: Path, log: Path, timeout: float,
+         part: Part) -> None:
     """Runs npm, appending its output to ``log``; a failure is one UserError line."""
-    again = f"run `ml5-dcgan runtime install --all` again (part {part})"
+    again = f"run `{part.install_command}` again"
     with log.open("ab") as log_file:
         try:
             done = subprocess.run([npm, *args], cwd=cwd, stdout=log_file,
@@ -195,18 +201,23 @@ def _npm(npm: str, args: Iterable[str], cwd: Path, log: Path, timeout: float, pa
                                             f"registry, then {again}")
 
 
-def _drop_unloaded(modules: Path, bundled: tuple[str, ...]) -> None:
-    """Deletes what Node never loads: source maps and TypeScript everywhere, and in ``bundled``
-    packages every dist/ file but ``main`` (their builds for browsers and bundlers)."""
+def _drop_unloaded(folder: Path, part: Part) -> None:
+    """Deletes what Node never loads: source maps and TypeScript everywhere, in ``part.bundled``
+    packages every dist/ file but ``main`` (their builds for browsers and bundlers), and the
+    packages only ``part.cli_only`` reach."""
+    modules = folder / "node_modules"
     for path in modules.rglob("*"):
         if path.suffix in UNLOADED_SUFFIXES and path.is_file():
             path.unlink()
-    for package in bundled:
+    for package in part.bundled:
         root = modules / package
         main = (root / json.loads((root / "package.json").read_text(encoding="utf-8"))["main"])
         for path in (root / "dist").rglob("*"):
             if path.is_file() and path != main:
                 path.unlink()
+    lock = json.loads((folder / "package-lock.json").read_text(encoding="utf-8"))
+    for path in unreachable(lock, part.cli_only):
+        shutil.rmtree(folder / path, ignore_errors=True)
 
 
 def unreachable(lock: dict, cli_only: tuple[str, ...]) -> list[str]:
@@ -246,7 +257,8 @@ def tarball_integrity(tarball: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
 
 
-def _install_browser_files(npm: str, folder: Path, log: Path, timeout: float) -> None:
+def _install_browser_files(npm: str, folder: Path, log: Path, timeout: float,
+                           part: Part) -> None:
     """Fetches each pinned tarball with ``npm pack``, refuses it unless its sha512 is the pinned
     registry integrity, and extracts only the pinned files into packages/<alias>/."""
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-pack-") as scratch:
@@ -255,20 +267,19 @@ def _install_browser_files(npm: str, folder: Path, log: Path, timeout: float) ->
             dest = Path(scratch) / alias
             dest.mkdir()
             _npm(npm, ("pack", spec, "--ignore-scripts", "--pack-destination", str(dest)),
-                 dest, log, timeout, BROWSER)
+                 dest, log, timeout, part)
             tarballs = list(dest.glob("*.tgz"))
             if len(tarballs) != 1:
                 raise UserError(f"npm pack {spec} left {len(tarballs)} tarballs, expected one",
-                                where=str(log), fix="read the log, then run `ml5-dcgan runtime "
-                                                    "install --browser` again")
+                                where=str(log),
+                                fix=f"read the log, then run `{part.install_command}` again")
             found = tarball_integrity(tarballs[0])
             if found != pin["integrity"]:
                 raise UserError(f"the npm tarball of {spec} is not the pinned one (sha512 "
                                 f"{found[:19]}..., pinned {pin['integrity'][:19]}...)",
                                 where=str(tarballs[0]),
                                 fix="check the npm registry you use (npm config get registry) and "
-                                    "run `npm cache verify`, then `ml5-dcgan runtime install "
-                                    "--browser` again")
+                                    f"run `npm cache verify`, then `{part.install_command}` again")
             _extract(tarballs[0], pin["files"], folder / PACKAGES / alias, spec)
 
 
