@@ -25,7 +25,7 @@ def main() -> None:
     from ml5_dcgan_tools.export import export_bundle, verify_bundle
     from ml5_dcgan_tools.model.dcgan import build_generator, count_parameters
     from ml5_dcgan_tools.reference import read_reference
-    from ml5_dcgan_tools.runtime.tfjs import ensure_runtime
+    from ml5_dcgan_tools.runtime import ensure_runtime
 
     ensure_runtime()
     # Random weights scaled like trained ones (outputs spread over [-1, 1], not all near 0),

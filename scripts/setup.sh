@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything ml5-dcgan-tools needs, idempotently: a virtual environment (.venv) with the
-# package and its test tools, and the pinned TF.js runtimes (npm) in the user's cache folder.
+# package and its test tools, and the pinned JavaScript runtimes (npm) in the user's cache folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,8 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.ml5-dcgan-installed-*
     touch "$stamp"
 fi
-.venv/bin/ml5-dcgan runtime install
+# Both runtime parts (about 57 MB): the tests need the browser one too, and run offline after.
+.venv/bin/ml5-dcgan runtime install --all
 
 # The browser check drives the system's Chromium (playwright-core never downloads a browser).
 if [ -z "${ML5_DCGAN_CHROMIUM:-}" ] && ! command -v chromium >/dev/null \

@@ -17,7 +17,7 @@ from bundle_factory import TinyGenerator, write_bundle
 
 from ml5_dcgan_tools.assets import copy_loader
 from ml5_dcgan_tools.reference import Reference, reference_latents, write_reference
-from ml5_dcgan_tools.runtime.install import ensure_runtime
+from ml5_dcgan_tools.runtime.install import browser_package
 from ml5_dcgan_tools.web.browser_check import (
     PIXEL_TOLERANCE,
     PagePlan,
@@ -109,8 +109,7 @@ def pages(bundle, tmp_path_factory):
     own = root / "own"
     own.mkdir()
     (own / "index.html").write_text(HAND_WRITTEN_PAGE)
-    shutil.copyfile(ensure_runtime() / "node_modules" / "ml5-1.4.0" / "dist" / "ml5.min.js",
-                    own / "ml5.min.js")
+    shutil.copyfile(browser_package("ml5-1.4.0") / "dist" / "ml5.min.js", own / "ml5.min.js")
     nested = own / "nested"  # "model" must be resolved against the manifest, not the page
     nested.mkdir()
     (nested / "manifest.json").write_text(json.dumps({**MANIFEST, "model": "generator.json"}))

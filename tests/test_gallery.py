@@ -1,6 +1,6 @@
 """The hosting repository's gallery page in real headless Chromium with real ml5.js 0.12.2:
 every published model is listed with its sample picture, and a click loads the real model
-and draws new images. The page is served over loopback; ml5 comes from the npm project's copy
+and draws new images. The page is served over loopback; ml5 comes from the browser runtime's copy
 in place of the CDN, so nothing is downloaded."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Hand-built bundles run inside the real TF.js 1.7.4 and 4.22.0 (Node) against numpy.
 
-Spawns Node and installs the npm project into the cache on first use: marked slow.
+Spawns Node and installs the two TF.js runtime parts into the cache on first use: marked slow.
 """
 
 from __future__ import annotations

@@ -109,10 +109,10 @@ def test_manifest_url_is_escaped_for_javascript(flavor):
 def test_offline_copies_every_script_from_the_npm_packages(bundle, tmp_path, monkeypatch, ml5):
     runtime = tmp_path / "runtime"
     for library in FLAVORS[ml5].libraries:
-        build = runtime / "node_modules" / library.alias / library.path
+        build = runtime / library.alias / library.path
         build.parent.mkdir(parents=True)
         build.write_text(f"/* {library.alias} */")
-    monkeypatch.setattr(page_module, "ensure_runtime", lambda: runtime)
+    monkeypatch.setattr(page_module, "browser_package", lambda alias: runtime / alias)
     page = write_sketch(bundle, ml5=ml5, offline=True)
     libraries = {library.file_name: library.alias for library in FLAVORS[ml5].libraries}
     assert sorted(libraries) == ["ml5.min.js", "p5.min.js"]

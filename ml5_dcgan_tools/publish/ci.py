@@ -50,7 +50,8 @@ jobs:
       - uses: actions/setup-node@v4
         with:
           node-version: "20"
-      - name: Install ml5-dcgan-tools and its pinned TF.js runtimes
+      - name: Install ml5-dcgan-tools and the two TF.js runtimes the audit runs
+        # Only the numeric proof's runtimes (about 33 MB on disk); the browser part is not needed.
         run: |
           python -m pip install "$ML5_DCGAN_TOOLS"
           ml5-dcgan runtime install

@@ -5,13 +5,14 @@
 
 from __future__ import annotations
 
-from .install import RuntimeInfo, ensure_runtime, runtime_info
+from .install import RuntimeInfo, ensure_part, ensure_runtime, runtime_info
 from .tfjs import RuntimeRun, compare_outputs, run_bundle
 
 __all__ = [
     "RuntimeInfo",
     "RuntimeRun",
     "compare_outputs",
+    "ensure_part",
     "ensure_runtime",
     "run_bundle",
     "runtime_info",

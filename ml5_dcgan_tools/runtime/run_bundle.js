@@ -4,9 +4,9 @@
  *
  *   node run_bundle.js request.json
  *
- * The request (written by ml5_dcgan_tools.runtime.tfjs) names the npm project folder, the tfjs
- * module alias, the bundle folder, model.json inside it, the latent file (little-endian float32,
- * shape latent_shape), where to write the outputs (little-endian float32) and the result JSON.
+ * The request (written by ml5_dcgan_tools.runtime.tfjs) names the npm project folder of one TF.js
+ * version, the module to load from it (@tensorflow/tfjs), the bundle folder, model.json inside
+ * it, the latent file (little-endian float32, shape latent_shape), where to write the outputs (little-endian float32) and the result JSON.
  * The result goes to a file because TF.js 4 prints banners on stdout.
  *
  * The bundle is untrusted: files are read only from inside the bundle folder (no "..", no

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..contract import TFJS_VERSIONS
 from ..errors import UsageError, UserError, last_line
-from .install import PROJECT_DIR, ensure_runtime, find_node
+from .install import PROJECT_DIR, ensure_part, find_node
 
 DEFAULT_TIMEOUT = 300.0
 DEFAULT_MAX_BYTES = 256 * 2**20
@@ -69,8 +69,9 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
                max_bytes: int = DEFAULT_MAX_BYTES) -> RuntimeRun:
     """Loads ``bundle_dir/model_json`` in TF.js ``version`` and predicts each latent row.
 
-    ``latents`` is ``[N, latent_dim]``. Installs the runtimes first if needed. Problems of the
-    bundle come back in the RuntimeRun; a missing Node or a broken install raises UserError.
+    ``latents`` is ``[N, latent_dim]``. Installs that version's runtime first if needed.
+    Problems of the bundle come back in the RuntimeRun; a missing Node or a broken install
+    raises UserError.
     """
     if version not in TFJS_VERSIONS:
         raise ValueError(f"TF.js version {version!r} is not one of {TFJS_VERSIONS}")
@@ -82,13 +83,13 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
         raise UsageError("bundle folder not found", where=str(bundle_dir),
                          fix="give the folder that holds model.json and its weight files")
     node = find_node()
-    runtime = ensure_runtime()
+    runtime = ensure_part(f"tfjs-{version}")
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-tfjs-") as scratch:
         work = Path(scratch)
         latents.tofile(work / "latents.f32")
         request = {
             "runtime_dir": str(runtime),
-            "module": f"tfjs-{version}",
+            "module": "@tensorflow/tfjs",
             "bundle_dir": str(bundle_dir.resolve()),
             "model_json": model_json,
             "latents": str(work / "latents.f32"),
@@ -115,7 +116,7 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
                            f"{last_line(done.stderr)}", seconds)
         result = json.loads((work / "result.json").read_text(encoding="utf-8"))
         if result["tfjs"] != version:
-            raise UserError(f"the npm alias tfjs-{version} loads TF.js {result['tfjs']}",
+            raise UserError(f"the tfjs-{version} runtime loads TF.js {result['tfjs']}",
                             where=str(runtime), fix=_reinstall(runtime))
         outputs = None
         if result["failed_at"] is None:

@@ -30,7 +30,7 @@ import numpy as np
 from ..contract import PIXEL_TOLERANCE, image_layout
 from ..errors import UsageError, UserError
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE, read_reference, reference_latents
-from ..runtime.install import ensure_runtime, find_node
+from ..runtime.install import BROWSER, ensure_part, find_node
 from .chromium import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
 from .sketch import FLAVORS, Flavor, Library
 
@@ -59,7 +59,7 @@ STACKS = {stack.name: stack for stack in (
     Stack("tfjs-4.22.0", Flavor((Library("tfjs-4.22.0", "dist/tf.min.js"),), None, loader=True),
           ("ml5DCGAN",)),
 )}
-"""Each name is a package and the version pinned for it in the runtime's package.json."""
+"""Each name is a package and the version pinned for it in the runtime's browser-files.json."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +178,7 @@ def run_pages(bundle: Path, pages: list[PagePlan], *,
     from .serve import serving
 
     node, browser = find_node(), find_chromium(chromium)
-    runtime = ensure_runtime()
+    runtime = ensure_part(BROWSER)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-browser-") as scratch, ExitStack() as stack:
         specs = []
@@ -274,7 +274,7 @@ def _run_node(node: str, request: dict[str, Any], work: Path, timeout: float,
     if done.returncode == _INTERNAL_FAILURE or not (work / "result.json").is_file():
         raise UserError(f"the browser check failed: {lines[-1] if lines else done.returncode}",
                         where=str(runtime),
-                        fix=f"delete {runtime} and run `ml5-dcgan runtime install`")
+                        fix=f"delete {runtime} and run `ml5-dcgan runtime install --browser`")
     result = json.loads((work / "result.json").read_text(encoding="utf-8"))
     if result["launch_error"]:
         raise UserError(f"Chromium did not start: {result['launch_error']}",

@@ -3,8 +3,8 @@ for other pages (the hosting repository's gallery).
 
 Chromium is the system's (found by :func:`find_chromium`), driven by playwright-core from the
 pinned npm project with :data:`CHROMIUM_ARGS`; nothing downloads a browser. Libraries a page
-loads from the CDN can be answered from the npm project's copies (:func:`cdn_routes`), so a test
-needs no network.
+loads from the CDN can be answered from the browser runtime's pinned copies (:func:`cdn_routes`),
+so a test needs no network.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError, UserError, last_line
-from ..runtime.install import ensure_runtime, find_node
+from ..runtime.install import BROWSER, PACKAGES, ensure_part, find_node
 from .sketch import FLAVORS
 
 DEFAULT_TIMEOUT = 180.0
@@ -65,10 +65,10 @@ def find_chromium(explicit: str | os.PathLike[str] | None = None) -> str:
 
 
 def cdn_routes(runtime: Path | None = None) -> dict[str, Path]:
-    """CDN URL prefix -> the npm project's folder of that package, for every page library."""
-    runtime = runtime or ensure_runtime()
+    """CDN URL prefix -> the browser runtime's folder of that package, for every page library."""
+    runtime = runtime or ensure_part(BROWSER)
     libraries = {library for flavor in FLAVORS.values() for library in flavor.libraries}
-    return {library.cdn_url().removesuffix(library.path): runtime / "node_modules" / library.alias
+    return {library.cdn_url().removesuffix(library.path): runtime / PACKAGES / library.alias
             for library in libraries}
 
 
@@ -82,7 +82,7 @@ def run_in_chromium(page_url: str, script: str, *, routes: Mapping[str, Path] | 
     in ``routes`` are answered from that folder. A missing Chromium or Node.js, or a broken
     install, raises :class:`UserError`; what went wrong in the page comes back in the result."""
     node, browser = find_node(), find_chromium(chromium)
-    runtime = ensure_runtime()
+    runtime = ensure_part(BROWSER)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-chromium-") as scratch:
         work = Path(scratch)
         request = {
@@ -105,7 +105,7 @@ def run_in_chromium(page_url: str, script: str, *, routes: Mapping[str, Path] | 
         if done.returncode == _INTERNAL_FAILURE or not (work / "result.json").is_file():
             raise UserError(f"the Chromium run failed: {last_line(done.stderr)}",
                             where=str(runtime),
-                            fix=f"delete {runtime} and run `ml5-dcgan runtime install`")
+                            fix=f"delete {runtime} and run `ml5-dcgan runtime install --browser`")
         result = json.loads((work / "result.json").read_text(encoding="utf-8"))
     if result["failed_at"] == "launch":
         raise UserError(f"Chromium did not start: {result['error']}", where=browser,

@@ -5,7 +5,7 @@
 flavors: ``"1"`` (the default) is p5.js 2.x + ml5.js 1.x, which has no DCGAN of its own, plus
 ml5-dcgan.js (written next to the page) that loads the bundle; ``"0.12"`` is p5.js 1.x + ml5.js
 0.12.2 and its built-in ``ml5.DCGAN``. The library versions are the ones pinned in the runtime's
-package.json, so the page runs exactly what ``ml5-dcgan browser-check`` proves the bundle in.
+browser-files.json, so the page runs exactly what ``ml5-dcgan browser-check`` proves the bundle in.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from ..assets import LOADER, loader_bytes
 from ..errors import UsageError, UserError
 from ..files import write_atomically
-from ..runtime.install import PROJECT_DIR, ensure_runtime
+from ..runtime.install import browser_package, browser_pins
 
 MANIFEST = "manifest.json"
 PAGE = "index.html"
@@ -34,7 +34,7 @@ CDN = "https://cdn.jsdelivr.net/npm/{package}@{version}/{path}"
 class Library:
     """A browser build inside one of the runtime's pinned npm packages."""
 
-    alias: str  # its key in package.json's dependencies: the folder in node_modules
+    alias: str  # its key in the runtime's browser-files.json
     path: str  # the browser build inside the package
 
     @property
@@ -104,14 +104,10 @@ class SketchPage:
 
 
 def pinned_package(alias: str) -> tuple[str, str]:
-    """The npm package and exact version pinned under ``alias`` in the runtime's package.json
-    (``"ml5-1.4.0": "npm:ml5@1.4.0"`` is package ml5, version 1.4.0)."""
-    manifest = json.loads((PROJECT_DIR / "package.json").read_text(encoding="utf-8"))
-    spec = manifest["dependencies"][alias]
-    if spec.startswith("npm:"):
-        package, _, version = spec.removeprefix("npm:").rpartition("@")
-        return package, version
-    return alias, spec
+    """The npm package and exact version pinned under ``alias`` in the runtime's
+    browser-files.json (``ml5-1.4.0`` is package ml5, version 1.4.0)."""
+    pin = browser_pins()[alias]
+    return pin["package"], pin["version"]
 
 
 def script_sources(flavor: Flavor, offline: bool) -> list[str]:
@@ -158,9 +154,9 @@ def write_page(folder: Path, manifest_url: str, *, flavor: Flavor = FLAVORS[DEFA
     if flavor.loader:
         contents[LOADER] = loader_bytes()
     if offline:
-        modules = ensure_runtime() / "node_modules"
         for library in flavor.libraries:
-            contents[library.file_name] = (modules / library.alias / library.path).read_bytes()
+            contents[library.file_name] = (browser_package(library.alias)
+                                           / library.path).read_bytes()
     if not force:
         for name, data in contents.items():
             existing = folder / name
