@@ -43,7 +43,7 @@ PACKAGE = "ml5-dcgan-tools"  # where pip gets the toolkit, e.g. git+https://gith
 
 INSTALL = """\
 # The toolkit (skipped when it is installed), then the TF.js runtimes it proves bundles in
-# (npm, once, about 1.2 GB; Colab has Node.js and npm).
+# (npm, once, about 33 MB; Colab has Node.js and npm).
 import importlib.util
 import subprocess
 import sys
@@ -62,7 +62,8 @@ quiet_tensorflow()  # TensorFlow's C++ start-up log lines would fill the cells b
 ensure_runtime(progress=print)
 info = runtime_info()
 print(f"ml5-dcgan-tools {ml5_dcgan_tools.__version__} ({Path(ml5_dcgan_tools.__file__).parent})")
-print(f"Node.js {info.node_version}, npm {info.npm_version}; TF.js runtimes in {info.folder}")"""
+print(f"Node.js {info.node_version}, npm {info.npm_version}; TF.js runtimes in "
+      + ", ".join(str(part.folder) for part in info.parts if part.installed))"""
 
 DATA_INTRO = """\
 ## Your images
