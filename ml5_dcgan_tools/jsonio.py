@@ -69,6 +69,18 @@ def read_json(source: str | os.PathLike[str] | bytes, *, max_bytes: int, what: s
         return JsonResult(None, [Finding(rejected.check, "fail", rejected.message, rejected.hint)])
 
 
+def read_json_object(path: Path, *, what: str, fix: str) -> dict[str, Any]:
+    """A file of our own kind (a bundle we wrote, a manifest) as a dict, or one line saying why
+    not: for commands that use the document, where ``validate`` would judge it."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise UsageError(f"{what} is unreadable: {error}", where=str(path), fix=fix) from None
+    if not isinstance(document, dict):
+        raise UsageError(f"{what} is not a JSON object", where=str(path), fix=fix)
+    return document
+
+
 def _read_capped(path: Path, max_bytes: int) -> bytes:
     shown = printable(str(path))
     try:

@@ -253,3 +253,20 @@ def test_write_json_atomic_keeps_the_old_file_on_failure(tmp_path: Path, monkeyp
 def test_write_json_atomic_into_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot write"):
         write_json_atomic(tmp_path / "no" / "manifest.json", {})
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{not json", r"model\.json is unreadable: .*\(.*model\.json\)\. Fix: re-export"),
+    ("[1, 2]", r"model\.json is not a JSON object \(.*\)\. Fix: re-export"),
+])
+def test_read_json_object_refuses_in_one_line(tmp_path, text, message):
+    from ml5_dcgan_tools.errors import UsageError
+    from ml5_dcgan_tools.jsonio import read_json_object
+
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    with pytest.raises(UsageError, match=message) as caught:
+        read_json_object(path, what="model.json", fix="re-export")
+    assert "\n" not in str(caught.value)
+    path.write_text('{"a": 1}')
+    assert read_json_object(path, what="model.json", fix="re-export") == {"a": 1}

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..contract import PIXEL_TOLERANCE, image_layout
 from ..errors import UsageError, UserError
+from ..jsonio import read_json_object
 from ..reference import OUTPUTS_FILE, REFERENCE_FILE, read_reference, reference_latents
 from ..runtime.install import BROWSER, ensure_part, find_node
 from .chromium import CHROMIUM_ARGS, CHROMIUM_FIX, DEFAULT_TIMEOUT, find_chromium
@@ -218,15 +219,8 @@ def _read_manifest(bundle: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UsageError("no manifest.json in the bundle folder", where=str(bundle),
                          fix="give a folder written by `ml5-dcgan export` (target ml5)")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UsageError(f"manifest.json is unreadable: {error}", where=str(path),
-                         fix=f"run `ml5-dcgan manifest validate {path}`") from None
-    if not isinstance(manifest, dict):
-        raise UsageError("manifest.json is not a JSON object", where=str(path),
-                         fix=f"run `ml5-dcgan manifest validate {path}`")
-    return manifest
+    return read_json_object(path, what="manifest.json",
+                            fix=f"run `ml5-dcgan manifest validate {path}`")
 
 
 def _latents_and_outputs(bundle: Path, manifest: dict[str, Any]

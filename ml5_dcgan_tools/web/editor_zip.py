@@ -26,6 +26,7 @@ from ..assets import LOADER, loader_bytes
 from ..errors import UsageError, UserError
 from ..export.weights import DEFAULT_SHARD_BYTES
 from ..files import write_atomically
+from ..jsonio import read_json_object
 from ..p5_editor import EDITOR_UPLOAD_LIMIT_BYTES, editor_problem
 from .sketch import FLAVORS, MANIFEST, PAGE, SKETCH, render_page, render_sketch, usable_manifest
 
@@ -52,7 +53,8 @@ def editor_files(bundle_dir: str | Path) -> list[EditorFile]:
     bundle_dir = Path(bundle_dir)
     manifest = json.loads(usable_manifest(bundle_dir).read_text(encoding="utf-8"))
     model_path = _local_model(bundle_dir, manifest)
-    model = _read_json(model_path)
+    model = read_json_object(model_path, what="model.json",
+                             fix=f"run `ml5-dcgan validate {model_path.parent}`")
     groups = model.get("weightsManifest")
     if not isinstance(groups, list) or not all(isinstance(group, dict) for group in groups):
         raise UserError("model.json has no weightsManifest list", where=str(model_path),
@@ -125,18 +127,6 @@ def _local_model(bundle_dir: Path, manifest: dict[str, Any]) -> Path:
     raise UserError("the bundle folder has no model.json", where=str(bundle_dir),
                     fix="give the folder `ml5-dcgan export` wrote, with model.json and its "
                         "weight files")
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise UserError(f"model.json is unreadable: {error}", where=str(path),
-                        fix=f"run `ml5-dcgan validate {path.parent}`") from None
-    if not isinstance(document, dict):
-        raise UserError("model.json is not a JSON object", where=str(path),
-                        fix=f"run `ml5-dcgan validate {path.parent}`")
-    return document
 
 
 def _group_files(folder: Path, group: dict[str, Any], number: int) -> list[EditorFile]:
