@@ -26,17 +26,19 @@ def generated_images(generator: keras.Model, latents: np.ndarray) -> np.ndarray:
     return to_uint8(images[..., :3])
 
 
-def sample_grid(source: Path, out: Path, count: int = 16, seed: int = 0) -> Path:
+def sample_grid(source: str | Path, out: str | Path, count: int = 16, seed: int = 0) -> Path:
     """A PNG grid of `count` samples from standard-normal latents drawn with `seed`."""
+    out = Path(out)
     generator = load_generator(source)
     latents = fixed_latents(count, generator.input_shape[-1], seed)
     save_png(image_grid(generated_images(generator, latents)), out)
     return out
 
 
-def walk_gif(source: Path, out: Path, count: int = 16, seed: int = 0,
+def walk_gif(source: str | Path, out: str | Path, count: int = 16, seed: int = 0,
              frames_between: int = 12) -> Path:
     """A looping GIF of `count` images, each gliding through its own latent loop."""
+    out = Path(out)
     generator = load_generator(source)
     latent_dim = generator.input_shape[-1]
     walks = np.stack([latent_walk(WALK_KEYS, latent_dim, seed + i, frames_between)
