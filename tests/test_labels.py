@@ -109,6 +109,11 @@ def test_idx_labels_that_do_not_fit_are_one_line(idx_pair: tuple[Path, Path],
     short = _idx(tmp_path / "short-idx1-ubyte", np.array([1, 2] * 10))
     assert "20 labels for 40 images" in _failure(images, tmp_path, idx_labels_file=str(short))
     assert "needs its labels file" in _failure(images, tmp_path)
+    assert "no such IDX labels file" in _failure(images, tmp_path,
+                                                 idx_labels_file=str(tmp_path / "missing"))
+    assert "one number per image" in _failure(images, tmp_path, idx_labels_file=str(images))
+    assert "only with an IDX images file" in _failure("shapes:64", tmp_path,
+                                                      idx_labels_file=str(short))
 
 
 def test_one_class_is_one_line(tmp_path: Path) -> None:

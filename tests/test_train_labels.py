@@ -145,3 +145,31 @@ def test_a_label_for_an_unlabelled_generator_is_one_line(tmp_path: Path, capsys)
                         "--out", str(tmp_path / "x.png"), capsys=capsys)
     assert code != 0 and "Traceback" not in output
     assert len(output.strip().splitlines()) == 1 and "labelled generator" in output
+
+
+@pytest.mark.parametrize("mixed", [False, True])
+def test_a_labelled_step_trains_every_new_weight(mixed: bool) -> None:
+    """Both networks' label weights learn, in float32 and under the mixed (bfloat16 on a CPU)
+    policy, where the projection still adds up in float32."""
+    import tensorflow as tf
+
+    from ml5_dcgan_tools.data.shapes import labelled_shapes
+    from ml5_dcgan_tools.model import dtype_policy
+    from ml5_dcgan_tools.training.gan import Gan, make_train_step
+
+    config = TrainConfig(data="shapes:32", size=32, latent_dim=16, width=8, batch_size=32,
+                         labels=True, mixed_precision=mixed)
+    images, truth = labelled_shapes(32, 32)
+    with dtype_policy(mixed):
+        gan = Gan.build(config, loss_scaling=False, num_classes=3)
+        embed = gan.discriminator.get_layer("embed").kernel
+        project = gan.generator.get_layer("project").kernel
+        before = [embed.numpy(), project.numpy()]
+        step = make_train_step(gan, config, tf.distribute.get_strategy())
+        result = step((tf.constant(images), tf.constant(truth[:, 0], tf.int32)),
+                      tf.constant(0, tf.int64))
+    assert all(np.isfinite(float(value)) for value in result.values())
+    assert gan.discriminator.output.dtype == "float32"
+    assert project.shape == (16 + 3, 4 * 4 * 32)
+    for old, new in zip(before, [embed.numpy(), project.numpy()], strict=True):
+        assert not np.allclose(old, new)

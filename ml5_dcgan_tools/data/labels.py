@@ -57,6 +57,9 @@ def shapes_labels(count: int, seed: int) -> tuple[np.ndarray, list[str]]:
 
 def idx_labels(path: Path, count: int) -> tuple[np.ndarray, list[str]]:
     """An IDX labels file -> class indices and names (the digits present, in order)."""
+    if not path.is_file():
+        raise UserError("no such IDX labels file", where=str(path),
+                        fix="set idx_labels to the labels file, e.g. train-labels-idx1-ubyte.gz")
     values = read_idx(path)
     if values.ndim != 1:
         raise UserError(f"an IDX labels file holds one number per image, not an array of shape "

@@ -55,6 +55,9 @@ def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult
     config.check()
     if Path(config.data).expanduser().exists():  # so the run resumes from any directory
         config = dataclasses.replace(config, data=str(Path(config.data).expanduser().resolve()))
+    if config.idx_labels is not None:
+        config = dataclasses.replace(config, idx_labels=str(
+            Path(config.idx_labels).expanduser().resolve()))
     run = RunFolder(out)
     if writes_run_folder(config.distribute):
         run.create()
