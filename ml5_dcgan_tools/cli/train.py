@@ -28,6 +28,7 @@ DATA is one of:
   ml5-dcgan train shapes --out runs/shapes --size 32 --minutes 5
   ml5-dcgan train photos/ --out runs/photos --augment          # a few hundred photos
   ml5-dcgan train photos/ --out runs/big --width 64 --batch-size 64   # ml5's own model size
+  ml5-dcgan train art/ --out runs/art --labels       # art/cats/*.jpg, art/dogs/*.jpg
   ml5-dcgan train --resume runs/photos --epochs 50
 
 Everything else (learning rate, label smoothing, background colour, mixed precision, several
@@ -67,6 +68,9 @@ exits; Ctrl-C again skips that evaluation. --resume continues exactly where it s
               show_default=True,
               help="Steps between quality evaluations (and one at the end); the best generator "
                    "is kept as generator_best.keras. 0 turns them off.")
+@click.option("--labels", is_flag=True, default=DEFAULTS.labels,
+              help="Learn each image's class (DATA's subfolders, or the shapes; an IDX file's "
+                   "labels file: idx_labels in --config), to draw one with generate --label.")
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.pass_context
@@ -106,6 +110,7 @@ exported TF.js bundle (a folder, its model.json or manifest.json, or a .zip; che
   ml5-dcgan generate runs/shapes --checkpoint last --out last.png
   ml5-dcgan generate runs/shapes/generator.keras --interpolate --out walk.gif
   ml5-dcgan generate bundle --n 16 --out bundle-samples.png
+  ml5-dcgan generate runs/art --label cats --out cats.png   # a run trained with --labels
 """
 
 
@@ -119,9 +124,11 @@ exported TF.js bundle (a folder, its model.json or manifest.json, or a .zip; che
               help="Output file  [default: samples.png, or walk.gif with --interpolate]")
 @click.option("--interpolate", is_flag=True,
               help="Write a looping GIF that walks through latent space.")
+@click.option("--label", default=None,
+              help="Draw this class of a labelled generator (default: one row per class).")
 @checkpoint_option
 def generate(source: Path, count: int, seed: int, out: Path | None, interpolate: bool,
-             checkpoint: str) -> None:
+             label: str | None, checkpoint: str) -> None:
     from ..generators import sample_grid, walk_gif
 
     out = out or Path("walk.gif" if interpolate else "samples.png")
@@ -129,5 +136,6 @@ def generate(source: Path, count: int, seed: int, out: Path | None, interpolate:
     if out.suffix.lower() != wanted:
         raise UsageError(f"--out must end in {wanted}", where=str(out))
     source, _ = use_checkpoint(source, checkpoint)
-    written = (walk_gif if interpolate else sample_grid)(source, out, count=count, seed=seed)
+    written = (walk_gif if interpolate else sample_grid)(source, out, count=count, seed=seed,
+                                                         label=label)
     click.echo(f"wrote {written}")

@@ -1,15 +1,16 @@
 """Training images from a folder, an MNIST-format IDX file or the built-in `shapes` set.
 
 Everything ends as one uint8 array (N, size, size, 3) plus a one-line summary of what was used
-and what was skipped. The array is a read-only memory map of the image store (store.py), decoded
-once per (data, size, background) and kept in the cache, so training holds only its batches.
+and what was skipped; with `labels=True`, also each image's class (labels.py). The array is a
+read-only memory map of the image store (store.py), decoded once per (data, size, background)
+and kept in the cache, so training holds only its batches.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from .cache import cache_key, default_cache_dir
 from .decode import IMAGE_SUFFIXES, Rgb
 from .folder import decoded_files, list_files, load_folder
 from .idx import idx_images, is_idx_file
-from .shapes import SHAPES_VERSION, generate_shapes
+from .labels import class_folders, folder_labels, idx_labels, require_classes, shapes_labels
+from .shapes import SHAPES, SHAPES_VERSION, generate_shapes
 from .store import ImageStore, Producer
 
 __all__ = ["BUILTIN_SHAPES", "MIN_IMAGES", "ImageSet", "load_images"]
@@ -37,6 +39,8 @@ class ImageSet:
     source: str
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
     from_cache: bool = False
+    labels: np.ndarray | None = None  # int32 class index per image, for a labelled set
+    class_names: list[str] = field(default_factory=list)
 
     def skip_counts(self) -> dict[str, int]:
         return dict(Counter(reason for _, reason in self.skipped).most_common())
@@ -48,16 +52,21 @@ class ImageSet:
         if self.skipped:
             counts = ", ".join(f"{count} {reason}" for reason, count in self.skip_counts().items())
             text += f"; skipped {len(self.skipped)}: {counts}"
+        if self.class_names:
+            text += f"; {len(self.class_names)} classes: {', '.join(self.class_names)}"
         return text
 
 
 def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
                 cache_dir: Path | None = None, use_cache: bool = True,
-                progress: bool = False) -> ImageSet:
+                progress: bool = False, labels: bool = False,
+                idx_labels_file: str | None = None) -> ImageSet:
     """Resolve DATA (a folder, an IDX file, `shapes` or `shapes:COUNT`) and load it: from the
     image store, decoding into it first when needed (with a bar on a terminal if `progress`).
-    Without the cache, or when it cannot be written, the images are decoded into memory."""
+    Without the cache, or when it cannot be written, the images are decoded into memory.
+    `labels`: each image's class too (a folder's subfolders, the shapes, `idx_labels_file`)."""
     kind, target, fingerprint = _resolve(data)
+    class_names = _check_labelled(kind, target, data, idx_labels_file) if labels else []
     key = cache_key([kind, fingerprint, size, list(background)])
     slot = cache_key([kind, fingerprint[0], size, list(background)])  # without the stamps
     store = ImageStore(cache_dir or default_cache_dir()) if use_cache else None
@@ -79,7 +88,42 @@ def load_images(data: str, size: int, *, background: Rgb = (255, 255, 255),
     if result is None:
         result = _load(kind, target, size, background)
     _require_enough(result, data)
+    if labels:
+        _add_labels(result, kind, target, class_names, idx_labels_file, store, key)
+        require_classes(result.labels, result.class_names, data)
     return result
+
+
+def _check_labelled(kind: str, target: Path | int, data: str,
+                    idx_labels_file: str | None) -> list[str]:
+    """Refuse, before any decoding, a DATA whose classes cannot be known; a folder's names."""
+    if kind == "idx" and idx_labels_file is None:
+        raise UserError("--labels on an IDX images file needs its labels file", where=data,
+                        fix="set idx_labels = \"train-labels-idx1-ubyte.gz\" in the --config "
+                            "file")
+    if kind != "idx" and idx_labels_file is not None:
+        raise UserError("idx_labels goes only with an IDX images file as DATA", where=data,
+                        fix="remove idx_labels from the settings")
+    return class_folders(target) if kind == "folder" else []
+
+
+def _add_labels(result: ImageSet, kind: str, target: Path | int, class_names: list[str],
+                idx_labels_file: str | None, store: ImageStore | None, key: str) -> None:
+    """Fill in `result`'s labels: kept beside the pixels in the store, or worked out (and kept).
+    An IDX labels file is read each time: it is small, and not part of the pixels' key."""
+    count = len(result.images)
+    if kind == "idx":
+        result.labels, result.class_names = idx_labels(Path(idx_labels_file).expanduser(), count)
+        return
+    names = class_names or list(SHAPES)
+    known = store.open_labels(key, count) if store else None
+    if known is None:
+        known = (folder_labels(target, list_files(target), result.skipped, names)
+                 if kind == "folder" else shapes_labels(target, SHAPES_SEED)[0])
+        if store:
+            with suppress(OSError):  # the cache is only an optimisation
+                store.save_labels(key, known)
+    result.labels, result.class_names = known, names
 
 
 def _from_store(hit: tuple[np.ndarray, dict]) -> ImageSet:

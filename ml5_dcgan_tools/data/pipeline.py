@@ -23,16 +23,19 @@ def batch_order(count: int, batch_size: int, epoch: int, seed: int) -> np.ndarra
 
 
 def epoch_batches(images: np.ndarray, batch_size: int, epoch: int, seed: int,
-                  skip: int = 0) -> tf.data.Dataset:
-    """uint8 batches of this epoch, from batch `skip` on (where a resumed run left off)."""
+                  skip: int = 0, labels: np.ndarray | None = None) -> tf.data.Dataset:
+    """uint8 batches of this epoch, from batch `skip` on (where a resumed run left off); with
+    `labels`, (images, int32 labels) pairs gathered with the same indices."""
     import tensorflow as tf
 
     order = batch_order(len(images), batch_size, epoch, seed)[skip:]
     shape = (batch_size, *images.shape[1:])
+    table = None if labels is None else tf.constant(labels, tf.int32)
 
-    def gather(indices: tf.Tensor) -> tf.Tensor:
+    def gather(indices: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
         batch = tf.numpy_function(lambda i: np.asarray(images[i]), [indices], tf.uint8)
-        return tf.ensure_shape(batch, shape)
+        batch = tf.ensure_shape(batch, shape)
+        return batch if table is None else (batch, tf.gather(table, indices))
 
     dataset = tf.data.Dataset.from_tensor_slices(order).map(gather)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -7,6 +7,8 @@ pixels, as reclaimable file pages, not as the process's own memory. Per key (see
     KEY.json      count, size, source and skipped files: written last, so an entry without it is
                   never read
     KEY.partial/  a decode under way: pixels.u8 + progress.json, the commit record
+    KEY.labels.npy  the class of each image, for a labelled run (int32, count); written beside a
+                  finished entry, which is the same with or without it
 
 An entry's metadata may name its slot (the same data, size and background, whatever the files'
 stamps): a finished entry then evicts the older entries of its slot, which nothing will read
@@ -60,6 +62,19 @@ class ImageStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def open_labels(self, key: str, count: int) -> np.ndarray | None:
+        """The labels kept beside entry `key`; None when absent or not one per image."""
+        try:
+            labels = np.load(self.folder / f"{key}.labels.npy", allow_pickle=False)
+        except (OSError, ValueError):
+            return None
+        return labels if labels.shape == (count,) and labels.dtype == np.int32 else None
+
+    def save_labels(self, key: str, labels: np.ndarray) -> None:
+        """Keep the labels of entry `key` (atomically). Raises OSError when it cannot."""
+        write_atomically(self.folder / f"{key}.labels.npy",
+                         lambda file: np.save(file, np.asarray(labels, np.int32)))
+
     def build(self, key: str, inputs: int, size: int, produce: Producer, meta: dict,
               progress: Callable[[int, int], object] | None = None) -> tuple[np.ndarray, dict]:
         """Decode `inputs` inputs into the entry `key` (resuming an interrupted decode), then open
@@ -91,7 +106,7 @@ class ImageStore:
                 if json.loads(record.read_text()).get("slot") != slot:
                     continue
                 record.unlink()  # metadata first: a half-evicted entry is never read
-                for leftover in (f"{old}.u8", f"{old}.lock"):
+                for leftover in (f"{old}.u8", f"{old}.lock", f"{old}.labels.npy"):
                     (self.folder / leftover).unlink(missing_ok=True)
             except (OSError, ValueError, AttributeError):
                 continue

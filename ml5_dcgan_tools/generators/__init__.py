@@ -16,10 +16,11 @@ from .run_folder import (
     training_facts,
 )
 from .sampling import generated_images, sample_grid, walk_gif
-from .source import load_generator
+from .source import load_generator, source_labels
 
 __all__ = [
     "CHECKPOINT_CHOICES", "TRAINING_FACTS", "RunFolder", "find_generator", "fixed_latents",
     "generated_images", "image_grid", "latent_walk", "load_generator", "pick_generator",
-    "read_best", "sample_grid", "save_png", "to_uint8", "training_facts", "walk_gif",
+    "read_best", "sample_grid", "save_png", "source_labels", "to_uint8", "training_facts",
+    "walk_gif",
 ]

@@ -22,15 +22,29 @@ def fixed_latents(count: int, latent_dim: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
 
 
+def class_rows(latents: np.ndarray, num_classes: int) -> list[np.ndarray]:
+    """A labelled generator's inputs for a grid with one row per class and the same latents in
+    every row (a column: one latent drawn as each class): [latents, one-hot labels]."""
+    onehots = np.repeat(np.eye(num_classes, dtype=np.float32), len(latents), axis=0)
+    return [np.tile(latents, (num_classes, 1)), onehots]
+
+
+def fixed_onehots(count: int, num_classes: int, seed: int) -> np.ndarray:
+    """One-hot labels of classes drawn uniformly, the same for every call with `seed`."""
+    drawn = np.random.default_rng(seed).integers(0, num_classes, count)
+    return np.eye(num_classes, dtype=np.float32)[drawn]
+
+
 def to_uint8(images: np.ndarray) -> np.ndarray:
     """Generator output in [-1, 1] -> uint8 pixels."""
     return np.clip((np.asarray(images, np.float32) + 1) * 127.5 + 0.5, 0, 255).astype(np.uint8)
 
 
-def image_grid(images: np.ndarray) -> Image.Image:
-    """uint8 images (N, H, W, 3) -> one picture, as square as N allows, 2-pixel gaps."""
+def image_grid(images: np.ndarray, columns: int | None = None) -> Image.Image:
+    """uint8 images (N, H, W, 3) -> one picture, as square as N allows (or `columns` wide),
+    2-pixel gaps."""
     count, height, width, _ = images.shape
-    columns = math.ceil(math.sqrt(count))
+    columns = columns or math.ceil(math.sqrt(count))
     rows = math.ceil(count / columns)
     gap = 2
     canvas = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, 3), 255, np.uint8)

@@ -165,8 +165,20 @@ def _checkpoint_generator(run: RunFolder, step: int) -> tuple[Path, str]:
             raise UserError(f"cannot read the run's configuration: {error}",
                             where=str(run.config), fix="restore the run's config.json") from None
         architecture = {key: saved[key] for key in ARCHITECTURE_KEYS if key in saved}
+        if saved.get("labels"):
+            architecture["num_classes"] = len(saved.get("class_names", []))
         save_generator(checkpoint_generator_weights(run.checkpoints, step), architecture, out)
     return out, f"checkpoint of step {step}"
+
+
+def run_class_names(path: Path) -> list[str]:
+    """The class names a run folder's config.json records ([] for an unlabelled or no run)."""
+    try:
+        saved = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = saved.get("class_names") if isinstance(saved, dict) and saved.get("labels") else None
+    return [str(name) for name in names] if isinstance(names, list) else []
 
 
 def training_facts(path: Path) -> dict[str, Any]:
@@ -216,7 +228,8 @@ def checkpoint_generator_weights(folder: Path, step: int) -> list[np.ndarray]:
 def save_generator(weights: list[np.ndarray], architecture: dict, path: Path) -> Path:
     """A plain float32 generator .keras file with these weights, whatever the training
     precision: only standard layers, which the exporter loads with safe_mode. `architecture`:
-    build_generator's keyword arguments (ARCHITECTURE_KEYS). Atomic."""
+    build_generator's keyword arguments (ARCHITECTURE_KEYS, and num_classes for a labelled
+    run). Atomic."""
     from ..model import build_generator, dtype_policy
 
     with dtype_policy(False):

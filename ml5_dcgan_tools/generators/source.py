@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import UsageError, UserError, first_line
 from ..keras_layers import MODEL_CLASSES, check_layer_class
-from .run_folder import find_generator
+from .run_folder import find_generator, run_class_names
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MODEL_SUFFIXES = (".keras", ".h5")
@@ -53,6 +53,37 @@ def load_generator(source: str | Path) -> Any:
     except Exception as error:  # Keras raises many types; the user needs one line.
         raise UserError(f"Keras could not load the model: {first_line(error)}", where=str(path),
                         fix="check the file was saved by Keras 3 (or Keras 2 as .h5)") from None
+
+
+def source_labels(source: str | Path, generator: Any = None) -> list[str]:
+    """The class names of SOURCE's generator (pass it when already loaded), one per column of
+    its `label` input: a run folder's config.json (also for a .keras inside one), a bundle's
+    manifest modelLabels, else "0".."K-1"; [] for a generator that takes a latent only."""
+    generator = generator if generator is not None else load_generator(source)
+    if len(generator.inputs) < 2:
+        return []
+    width = int(generator.inputs[1].shape[-1])
+    source = Path(source)
+    from ..validation.loading import is_bundle
+
+    if is_bundle(source):
+        names = _bundle_labels(source)
+    else:
+        names = run_class_names(source if source.is_dir() else source.parent)
+    return names if len(names) == width else [str(i) for i in range(width)]
+
+
+def _bundle_labels(source: Path) -> list[str]:
+    """A bundle manifest's modelLabels ([] when it has none)."""
+    from ..safety import Limits
+    from ..validation.report import BundleReport
+    from ..validation.targets import open_bundle
+
+    with open_bundle(source, BundleReport(str(source)), limits=Limits(),
+                     allow_network=False) as bundle:
+        manifest = bundle.manifest
+    labels = manifest.get("modelLabels") if isinstance(manifest, dict) else None
+    return [str(name) for name in labels] if isinstance(labels, list) else []
 
 
 def model_file(source: Path) -> Path:

@@ -46,16 +46,22 @@ def _channels(width: int, level: int) -> int:
 
 def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
                     bn_momentum: float = BN_MOMENTUM, bn_epsilon: float = BN_EPSILON,
-                    project_bias: bool = True) -> keras.Model:
+                    project_bias: bool = True, num_classes: int = 0) -> keras.Model:
     """Latent vector (N(0, 1), length `latent_dim`) -> RGB image in [-1, 1], channels last.
 
     `project_bias=False` is the paper's projection (BatchNormalization right after it cancels a
-    bias anyway); ml5's own models have the bias."""
+    bias anyway); ml5's own models have the bias. `num_classes` K > 0 makes it conditional: a
+    second input `label` (K floats: a one-hot row, or a mix of rows) joins the latent before the
+    projection, with layers every TF.js version computes (Concatenate, Dense)."""
     n = _doublings(size)
     start_channels = _channels(width, n - 1)
     z = keras.Input((latent_dim,), name="latent")
+    inputs, x = z, z
+    if num_classes:
+        label = keras.Input((num_classes,), name="label")
+        inputs, x = [z, label], layers.Concatenate(name="latent_label")([z, label])
     x = layers.Dense(START * START * start_channels, use_bias=project_bias,
-                     kernel_initializer=_init(), name="project")(z)
+                     kernel_initializer=_init(), name="project")(x)
     x = _bn("project_bn", bn_momentum, bn_epsilon)(x)
     x = layers.Activation("relu", name="project_relu")(x)
     x = layers.Reshape((START, START, start_channels), name="to_4x4")(x)
@@ -68,12 +74,15 @@ def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
     x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_rgb")(x)
     image = layers.Activation("tanh", name="tanh", dtype="float32")(x)
-    return keras.Model(z, image, name="generator")
+    return keras.Model(inputs, image, name="generator")
 
 
 def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float = BN_MOMENTUM,
-                        bn_epsilon: float = BN_EPSILON) -> keras.Model:
-    """RGB image in [-1, 1] -> one logit: strided convolutions with LeakyReLU 0.2."""
+                        bn_epsilon: float = BN_EPSILON, num_classes: int = 0) -> keras.Model:
+    """RGB image in [-1, 1] -> one logit: strided convolutions with LeakyReLU 0.2.
+
+    `num_classes` K > 0 adds a one-hot `label` input and the projection of Miyato & Koyama
+    (2018): logit + <embedding(label), pooled features>, the embedding a Dense without bias."""
     n = _doublings(size)
     image = keras.Input((size, size, 3), name="image")
     x = image
@@ -83,9 +92,18 @@ def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float =
         if i > 0:  # no normalisation on the input layer, as in the paper
             x = _bn(f"down{size >> (i + 1)}_bn", bn_momentum, bn_epsilon)(x)
         x = layers.LeakyReLU(0.2, name=f"down{size >> (i + 1)}_lrelu")(x)
+    features = x
     x = layers.Conv2D(1, START, padding="valid", kernel_initializer=_init(), name="to_logit")(x)
     logit = layers.Flatten(name="logit", dtype="float32")(x)
-    return keras.Model(image, logit, name="discriminator")
+    if not num_classes:
+        return keras.Model(image, logit, name="discriminator")
+    label = keras.Input((num_classes,), name="label")
+    pooled = layers.GlobalAveragePooling2D(name="pool", dtype="float32")(features)
+    embedded = layers.Dense(pooled.shape[-1], use_bias=False, kernel_initializer=_init(),
+                            name="embed", dtype="float32")(label)
+    projection = layers.Dot(axes=1, name="projection", dtype="float32")([embedded, pooled])
+    logit = layers.Add(name="conditional_logit", dtype="float32")([logit, projection])
+    return keras.Model([image, label], logit, name="discriminator")
 
 
 def count_parameters(model: keras.Model) -> int:

@@ -22,6 +22,7 @@ DISTRIBUTE = ("none", "mirrored", "multiworker")
 UPDATE_ORDERS = ("simultaneous", "alternating")
 # What a run's config.json holds besides the recipe: facts about the run, not settings.
 RUN_FACTS_KEY = "run"
+CLASS_NAMES_KEY = "class_names"  # a labelled run's classes, a fact of its data
 
 
 @dataclass
@@ -55,6 +56,8 @@ class TrainConfig:
     checkpoint_every: int = 500
     eval_every: int = 1000  # steps between quality evaluations (and at the end); 0: none
     minutes: float | None = None  # stop (resumably) after this much training time per session
+    labels: bool = False  # a conditional DCGAN: DATA's class folders, shapes, or idx_labels
+    idx_labels: str | None = None  # the IDX labels file that goes with an IDX images DATA
 
     def check(self) -> None:
         """Refuse values that would fail later, deep inside TensorFlow, naming the setting."""
@@ -82,6 +85,8 @@ class TrainConfig:
             (len(self.background) != 3 or not all(0 <= c <= 255 for c in self.background),
              "background must be a colour like '#ffffff'"),
             (self.minutes is not None and not self.minutes > 0, "minutes must be positive"),
+            (self.idx_labels is not None and not self.labels,
+             "idx_labels needs labels = true (or --labels)"),
             (self.minutes is not None and self.distribute == "multiworker",
              "minutes cannot be used with distribute = multiworker: each worker's clock would "
              "stop it at a different step"),
@@ -90,15 +95,15 @@ class TrainConfig:
             if failed:
                 raise UserError(message, fix="see `ml5-dcgan train --help` and its --config")
 
-    def generator_architecture(self) -> dict:
+    def generator_architecture(self, num_classes: int = 0) -> dict:
         """Keyword arguments of build_generator for this run: everything that shapes the
-        generator's weights and its exported layers."""
-        return {key: getattr(self, key) for key in ARCHITECTURE_KEYS}
+        generator's weights and its exported layers (with `num_classes` when labelled)."""
+        architecture = {key: getattr(self, key) for key in ARCHITECTURE_KEYS}
+        return {**architecture, "num_classes": num_classes} if num_classes else architecture
 
     def save(self, path: Path, extra: dict) -> None:
         path.write_text(json.dumps({**asdict(self), **extra}, indent=2) + "\n")
 
-    @classmethod
     @classmethod
     def load(cls, path: Path) -> TrainConfig:
         if not path.is_file():
@@ -135,6 +140,7 @@ def read_settings(path: Path) -> dict[str, Any]:
         raise UsageError("the settings file must hold keys and values", where=str(path))
     if path.suffix == ".json":
         raw.pop(RUN_FACTS_KEY, None)
+        raw.pop(CLASS_NAMES_KEY, None)
     known = {field.name: field for field in fields(TrainConfig)}
     settings = {}
     for key, value in raw.items():
@@ -170,7 +176,7 @@ def _typed(name: str, value: Any, annotation: str, path: Path) -> Any:
             return float(value)
         expected = "a number"
     else:  # str
-        if isinstance(value, str):
+        if isinstance(value, str) or (value is None and "None" in annotation):
             return value
         expected = "text in quotes"
     raise UsageError(f"setting '{name}' must be {expected}, not {json.dumps(value)}",

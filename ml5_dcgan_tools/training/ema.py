@@ -17,11 +17,13 @@ def ema_decay(step: tf.Tensor, decay: float) -> tf.Tensor:
     return tf.minimum(decay, (1.0 + step) / (10.0 + step))
 
 
-def update_ema(average: keras.Model, live: keras.Model, decay: tf.Tensor, latents: tf.Tensor,
+def update_ema(average: keras.Model, live: keras.Model, decay: tf.Tensor,
+               latents: tf.Tensor | list[tf.Tensor],
                refresh_statistics: tf.Tensor | bool = True) -> None:
     """average <- decay * average + (1 - decay) * live for the trained weights; then, if
-    `refresh_statistics`, one forward pass of the average in training mode on `latents`, so its
-    BatchNormalization statistics are those of its own activations.
+    `refresh_statistics`, one forward pass of the average in training mode on `latents` (with
+    their one-hot labels, as a list, for a labelled generator), so its BatchNormalization
+    statistics are those of its own activations.
 
     Averaging the live generator's statistics instead gives the averaged weights mean and variance
     that belong to other weights: mis-normalised channels whose checkerboard the live generator

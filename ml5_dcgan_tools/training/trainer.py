@@ -15,15 +15,22 @@ import numpy as np
 import tensorflow as tf
 
 from .. import __version__
-from ..data import load_images
+from ..data import ImageSet, load_images
 from ..data.pipeline import epoch_batches
 from ..errors import UserError
-from ..generators.pictures import fixed_latents, image_grid, progress_gif, save_png, to_uint8
+from ..generators.pictures import (
+    class_rows,
+    fixed_latents,
+    image_grid,
+    progress_gif,
+    save_png,
+    to_uint8,
+)
 from ..generators.run_folder import RunFolder, save_generator
 from ..model import count_parameters, dtype_policy
 from .background import BackgroundWriter
 from .checkpoints import restore_latest, save_checkpoint, snapshot
-from .config import TrainConfig
+from .config import CLASS_NAMES_KEY, TrainConfig
 from .gan import Gan, make_train_step
 from .hardware import make_strategy, writes_run_folder
 from .interrupt import SkipEvaluation, StopRequest
@@ -48,6 +55,9 @@ def train(config: TrainConfig, out: Path, *, quiet: bool = False) -> TrainResult
     config.check()
     if Path(config.data).expanduser().exists():  # so the run resumes from any directory
         config = dataclasses.replace(config, data=str(Path(config.data).expanduser().resolve()))
+    if config.idx_labels is not None:
+        config = dataclasses.replace(config, idx_labels=str(
+            Path(config.idx_labels).expanduser().resolve()))
     run = RunFolder(out)
     if writes_run_folder(config.distribute):
         run.create()
@@ -70,7 +80,8 @@ def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> Trai
 
 def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> TrainResult:
     images = load_images(config.data, config.size, background=config.background,
-                         progress=not quiet)
+                         progress=not quiet, labels=config.labels,
+                         idx_labels_file=config.idx_labels)
     if len(images.images) < config.batch_size:
         raise UserError(f"{len(images.images)} images are fewer than one batch of "
                         f"{config.batch_size}", where=config.data,
@@ -88,7 +99,8 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         strategy = make_strategy(config.distribute)
         keras.utils.set_random_seed(config.seed)
         with strategy.scope():
-            gan = Gan.build(config, loss_scaling=policy == "mixed_float16")
+            gan = Gan.build(config, loss_scaling=policy == "mixed_float16",
+                            num_classes=len(images.class_names))
         step = restore_latest(run.checkpoints, gan.variables())
         chief = writes_run_folder(config.distribute)
         out = run if chief else RunFolder(Path(tempfile.mkdtemp(prefix="ml5-dcgan-worker-")))
@@ -97,14 +109,15 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         replicas = strategy.num_replicas_in_sync
         if replicas > 1:
             progress.line(f"data-parallel over {replicas} replicas ({config.distribute})")
-        config.save(out.config, _run_facts(config, gan, images.summary(), steps_per_epoch,
-                                           policy, replicas))
+        facts = _run_facts(config, gan, images.summary(), steps_per_epoch, policy, replicas)
+        config.save(out.config, {**facts, **(
+            {CLASS_NAMES_KEY: images.class_names} if images.class_names else {})})
         metrics = MetricsLog(out.metrics)
         metrics.rewind(step)
         if step:
             progress.line(f"resuming at step {step} of {total} (epoch "
                           f"{step // steps_per_epoch + 1} of {config.epochs})")
-        loop = _Loop(gan, config, strategy, out, metrics, images.images, steps_per_epoch)
+        loop = _Loop(gan, config, strategy, out, metrics, images, steps_per_epoch)
         progress.start(step)
         try:
             with StopRequest() as stop:
@@ -140,15 +153,22 @@ class _Loop:
     """Epochs of steps, with the logging, sampling and checkpointing that go around them."""
 
     def __init__(self, gan: Gan, config: TrainConfig, strategy: tf.distribute.Strategy,
-                 out: RunFolder, metrics: MetricsLog, images: np.ndarray,
+                 out: RunFolder, metrics: MetricsLog, images: ImageSet,
                  steps_per_epoch: int) -> None:
         self.gan, self.config, self.strategy, self.out = gan, config, strategy, out
-        self.metrics, self.images, self.steps_per_epoch = metrics, images, steps_per_epoch
+        self.metrics, self.images, self.steps_per_epoch = metrics, images.images, steps_per_epoch
+        self.labels = images.labels
         self.train_step = make_train_step(gan, config, strategy)
         self.events = EventWriter(out.tensorboard)
         self.writer = BackgroundWriter()  # files are written off the training thread
+        self.architecture = config.generator_architecture(gan.num_classes)
         grid_size = 64 if config.size <= 64 else 16
-        self.latents = fixed_latents(grid_size, config.latent_dim, config.seed)
+        # The sample grid: square, or one row per class with the same latent down each column.
+        self.columns = None if not gan.num_classes else 8 if config.size <= 64 else 4
+        self.latents = (fixed_latents(grid_size, config.latent_dim, config.seed)
+                        if not gan.num_classes else class_rows(
+                            fixed_latents(self.columns, config.latent_dim, config.seed),
+                            gan.num_classes))
         self.saved_step = -1
         self.settled = -1  # the newest step evaluated, or whose evaluation a second stop skipped
         self.out_of_time = False
@@ -163,14 +183,15 @@ class _Loop:
 
     def _steps(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
         config, per_epoch = self.config, self.steps_per_epoch
-        self.quality = QualityTracker(self.out, config, self.images, step)
+        self.quality = QualityTracker(self.out, config, self.images, step, self.architecture)
         last_log, last_time, losses = step, time.monotonic(), {}
         deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
         stopping = False
         while step < total and not stopping and not self.out_of_time:
             epoch, skip = divmod(step, per_epoch)
             batches = self.strategy.experimental_distribute_dataset(
-                epoch_batches(self.images, config.batch_size, epoch, config.seed, skip))
+                epoch_batches(self.images, config.batch_size, epoch, config.seed, skip,
+                              self.labels))
             for batch in batches:
                 result = self.train_step(batch, tf.constant(step, tf.int64))
                 step += 1
@@ -248,7 +269,7 @@ class _Loop:
         progress.line(f"epoch {epoch}/{self.config.epochs}{partial}  step {step}  {live}")
 
     def _write_samples(self, step: int, epoch: int, pixels: np.ndarray) -> None:
-        grid = image_grid(pixels)
+        grid = image_grid(pixels, self.columns)
         save_png(grid, self.out.sample_path(epoch))
         progress_gif(sorted(self.out.samples.glob("epoch-*.png")), self.out.progress_gif)
         self.events.image(step, "samples", grid)
@@ -266,5 +287,4 @@ class _Loop:
         if self.gan.ema is not None:
             pairs.append((self.gan.ema, self.out.generator_ema))
         for model, path in pairs:
-            save_generator([w.numpy() for w in model.weights],
-                           self.config.generator_architecture(), path)
+            save_generator([w.numpy() for w in model.weights], self.architecture, path)
