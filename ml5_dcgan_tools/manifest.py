@@ -75,17 +75,20 @@ def validate_manifest(source: ManifestSource, *, strict: bool = False,
 
 
 def create_manifest(*, description: str, model_size: int, latent_dim: int,
-                    model: str = "model.json", **optional: str | None) -> dict[str, Any]:
+                    model: str = "model.json", labels: list[str] | None = None,
+                    **optional: str | None) -> dict[str, Any]:
     """A manifest dict in the usual field order, checked against the schema.
 
-    ``optional`` takes the schema's optional text fields (``license``, ``author``, ``source``,
-    ...); ``None`` values are left out. Raises :class:`UsageError` when the result would not be
+    ``labels``: a labelled generator's class names (``modelLabels``). ``optional`` takes the
+    schema's optional text fields (``license``, ``author``, ``source``, ...); ``None`` values are
+    left out. Raises :class:`UsageError` when the result would not be
     valid; warnings (a relative model path) are the caller's to show, via
     :func:`validate_manifest`.
     """
     manifest: dict[str, Any] = {
         "description": description, "model": model, "modelSize": model_size,
         "modelLatentDim": latent_dim,
+        **({} if labels is None else {"modelLabels": list(labels)}),
         **{key: value for key, value in optional.items() if value is not None},
     }
     failure = next((finding for finding in _schema_findings(manifest)
