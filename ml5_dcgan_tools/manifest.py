@@ -43,6 +43,8 @@ _FIELD_HINTS = {
                  "for an output shape [null, 3, 64, 64]",
     "modelLatentDim": "ml5 needs it to sample latents; set it to the length of the model's "
                       "input, 128 for ml5's own models",
+    "modelLabels": "optional, for a labelled generator only: its unique, non-empty class names "
+                   "in the order of the model's label input (`ml5-dcgan export` writes them)",
 }
 
 _JSON_TYPE_NAMES = {
@@ -195,7 +197,9 @@ def _schema_finding(error: ValidationError) -> Finding:
     pointer = _pointer(error.absolute_path)
     field = str(error.absolute_path[0]) if error.absolute_path else ""
     value, keyword = error.instance, str(error.validator)
-    if keyword == "type":
+    if field == "modelLabels":
+        message = _labels_message(error)
+    elif keyword == "type":
         expected = _JSON_TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
         message = f"{field} must be {expected}, not {_describe_value(value)}"
     elif keyword == "minLength":
@@ -210,6 +214,20 @@ def _schema_finding(error: ValidationError) -> Finding:
     else:
         message = f"{field or 'the manifest'}: {printable(error.message[:200])}"
     return Finding(f"schema.{keyword}", "fail", message, _hint(field), pointer)
+
+
+def _labels_message(error: ValidationError) -> str:
+    """modelLabels' own words: which class name is wrong, not the schema keyword."""
+    path, keyword, value = error.absolute_path, str(error.validator), error.instance
+    where = f"modelLabels[{path[1]}]" if len(path) > 1 else "modelLabels"
+    if keyword == "type":
+        expected = _JSON_TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
+        return f"{where} must be {expected}, not {_describe_value(value)}"
+    if keyword == "uniqueItems":
+        return f"modelLabels names a class twice: {preview(value)}"
+    if keyword == "minItems":
+        return "modelLabels is empty: a labelled generator has at least one class"
+    return f"{where} is empty or only whitespace: every class needs a name"
 
 
 def _hint(field: str) -> str:
