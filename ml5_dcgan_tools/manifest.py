@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .contract import ML5_CHANNELS, image_layout
+from .contract import LABEL_INPUT, ML5_CHANNELS, image_layout
 from .errors import UsageError, UserError
 from .findings import Finding, Report
 from .jsonio import load_schema, preview, printable, read_json
@@ -106,6 +106,10 @@ def manifest_fields_from_model(model: TfjsModel) -> dict[str, int]:
     ml5 feeds a ``[1, modelLatentDim]`` latent and draws a ``[1, 3 or 4, H, H]`` output, so any
     other shape raises :class:`UserError` saying why ml5 would fail.
     """
+    if len(model.input_shapes) == 2 and model.input_layers[1:] == (LABEL_INPUT,):
+        raise UserError("the model is a labelled generator: its manifest also needs the class "
+                        "names (modelLabels), which the model does not hold",
+                        fix="take the manifest.json `ml5-dcgan export` wrote with the bundle")
     input_shape, output_shape = model.input_shape, model.output_shape
     if len(input_shape) != 2 or input_shape[1] is None:
         raise UserError(f"the model's input is {format_shape(input_shape)}, ml5 feeds a latent "

@@ -4,6 +4,8 @@ validated, and loaded back; the manifest's modelLabels and the reference's label
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -158,3 +160,46 @@ def test_a_second_input_not_named_label_is_refused(tmp_path: Path) -> None:
     out = layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
     with pytest.raises(UserError, match="named 'label'"):
         export_bundle(keras.Model([z, style], out), tmp_path / "bundle", verify=False)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", *args], capture_output=True,
+                          text=True, check=False)
+
+
+def test_the_cli_validates_it_and_fails_a_wrong_label_list_in_one_line(
+        bundle: Path, tmp_path: Path) -> None:
+    good = _cli("validate", str(bundle), "--runtime", "none")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "ml5 0.12.2's own ml5.DCGAN" in good.stdout + good.stderr
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for path in bundle.iterdir():
+        (tampered / path.name).write_bytes(path.read_bytes())
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    (tampered / "manifest.json").write_text(json.dumps({**manifest, "modelLabels": ["a", "b"]}))
+    bad = _cli("validate", str(tampered), "--runtime", "none")
+    assert bad.returncode != 0 and "Traceback" not in bad.stdout + bad.stderr
+    lines = [line for line in (bad.stdout + bad.stderr).splitlines()
+             if "modelLabels lists 2 classes" in line]
+    assert len(lines) == 1, bad.stdout + bad.stderr
+
+
+def test_the_cli_refuses_a_three_input_model_in_one_line(tmp_path: Path) -> None:
+    inputs = [keras.Input((LATENT,), name="latent"), keras.Input((3,), name="label"),
+              keras.Input((2,), name="style")]
+    x = layers.Reshape((4, 4, 3))(layers.Dense(4 * 4 * 3)(layers.Concatenate()(inputs)))
+    out = layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
+    keras.Model(inputs, out).save(tmp_path / "three.keras")
+    done = _cli("export", str(tmp_path / "three.keras"), "--out", str(tmp_path / "bundle"))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert "takes 3 inputs" in error
+
+
+def test_manifest_create_from_a_labelled_model_points_to_the_exported_manifest(
+        bundle: Path) -> None:
+    done = _cli("manifest", "create", "--from-model", str(bundle / "model.json"),
+                "--description", "x")
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "labelled generator" in done.stderr
