@@ -39,7 +39,12 @@ class Reference:
     @property
     def inputs(self) -> np.ndarray | list[np.ndarray]:
         """What the model is called on: the latents, or [latents, labels] when labelled."""
-        return self.latents if self.labels is None else [self.latents, self.labels]
+        return model_inputs(self.latents, self.labels)
+
+
+def model_inputs(latents: np.ndarray, labels: np.ndarray | None) -> np.ndarray | list[np.ndarray]:
+    """A generator's inputs: the latents, or [latents, labels] for a labelled one."""
+    return latents if labels is None else [latents, labels]
 
 
 def reference_latents(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
@@ -50,6 +55,14 @@ def reference_latents(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
 def reference_labels(count: int, label_count: int) -> np.ndarray:
     """One-hot rows cycling through the classes, so every label gets a reference image."""
     return np.eye(label_count, dtype=np.float32)[np.arange(count) % label_count]
+
+
+def reference_inputs(latent_dim: int, label_count: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed latents and (for a labelled generator, ``label_count`` > 0) one-hot labels a
+    reference is made of: at least one image per label."""
+    count = max(REFERENCE_COUNT, label_count)
+    labels = reference_labels(count, label_count) if label_count else None
+    return reference_latents(count, latent_dim), labels
 
 
 def write_reference(folder: Path, reference: Reference, tolerance: float) -> list[str]:

@@ -27,13 +27,7 @@ from ..contract import (
     generator_inputs,
 )
 from ..errors import UsageError, UserError
-from ..reference import (
-    REFERENCE_COUNT,
-    Reference,
-    reference_labels,
-    reference_latents,
-    write_reference,
-)
+from ..reference import Reference, model_inputs, reference_inputs, write_reference
 from ..tfjs_model import Layer
 from .layers_format import (
     WEIGHT_NAMES,
@@ -299,19 +293,18 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
         plan = plan_ml5(layers, tuple(model.inputs[0].shape), tuple(model.output_shape))
         layers = layers + plan.appended
 
-    count = max(REFERENCE_COUNT, label_count)
-    reference = Reference(reference_latents(count, latent_dim), np.empty(0),
-                          labels=reference_labels(count, label_count) if label_count else None)
-    float_outputs = _outputs(model, reference.inputs)
+    latents, label_rows = reference_inputs(latent_dim, label_count)
+    inputs = model_inputs(latents, label_rows)
+    float_outputs = _outputs(model, inputs)
     if not np.isfinite(float_outputs).all():
         raise UnsupportedModel(model.name, "the model outputs NaN or Inf on normal latents",
                                "check the weights (e.g. negative BatchNormalization variances)")
     bundle_outputs = (float_outputs if quantization == "none"
-                      else _outputs_with_weights(model, weights, reference.inputs))
+                      else _outputs_with_weights(model, weights, inputs))
     if plan is not None:
         float_outputs, bundle_outputs = plan.adapt(float_outputs), plan.adapt(bundle_outputs)
     quantization_error = float(np.max(np.abs(bundle_outputs - float_outputs)))
-    reference = Reference(reference.latents, bundle_outputs, labels=reference.labels)
+    reference = Reference(latents, bundle_outputs, labels=label_rows)
     torch_outputs = None
     if torch_reference is not None:
         from .torch_reference import read_torch_reference

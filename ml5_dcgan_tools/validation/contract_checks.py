@@ -115,7 +115,7 @@ def check_shapes(model: TfjsModel, report: BundleReport) -> None:
     """One latent input (and a label input), one channels-first 3-channel image output, bounded
     to [-1, 1]."""
     inputs, outputs = model.input_shapes, model.output_shapes
-    widths = model_inputs(model)
+    widths = input_widths(model)
     if widths is None:
         report.add("contract.input-shape", "fail",
                    f"the model's inputs are {_shapes(inputs)}; ml5 feeds one latent vector "
@@ -136,7 +136,7 @@ def check_shapes(model: TfjsModel, report: BundleReport) -> None:
         _check_output_bound(model, report)
 
 
-def model_inputs(model: TfjsModel) -> tuple[int, int] | None:
+def input_widths(model: TfjsModel) -> tuple[int, int] | None:
     """``(latent_dim, label_count)`` of a generator's inputs (label_count 0: unlabelled); None
     when they are not a generator's."""
     names = list(model.input_layers) if model.model_class != "Sequential" else ["input"]

@@ -9,7 +9,7 @@ from typing import Any
 from ..contract import image_side
 from ..manifest import validate_manifest
 from ..tfjs_model import TfjsModel, format_shape
-from .contract_checks import model_inputs
+from .contract_checks import input_widths
 from .report import BundleReport, scoped
 
 
@@ -25,7 +25,7 @@ def check_consistency(manifest: Any, model: TfjsModel, report: BundleReport) -> 
         return
     latent, size = manifest.get("modelLatentDim"), manifest.get("modelSize")
     inputs, outputs = model.input_shapes, model.output_shapes
-    widths = model_inputs(model)
+    widths = input_widths(model)
     if _whole(latent) and widths is not None and widths[0] != latent:
         report.add("manifest.latent-mismatch", "fail",
                    f"modelLatentDim is {int(latent)} but the model's input is "

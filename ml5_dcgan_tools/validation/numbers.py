@@ -19,18 +19,17 @@ import numpy as np
 from ..contract import ML5_TFJS_VERSION, RUNTIME_ATOL
 from ..errors import UserError
 from ..reference import (
-    REFERENCE_COUNT,
     REFERENCE_FILE,
     Reference,
     ReferenceInvalid,
+    model_inputs,
     read_reference,
-    reference_labels,
-    reference_latents,
+    reference_inputs,
 )
 from ..runtime.tfjs import RuntimeRun, compare_outputs, run_bundle
 from ..safety import FileRefused, Limits, bundle_file
 from ..tfjs_model import TfjsModel
-from .contract_checks import cpu_batchnorm_layers, model_inputs
+from .contract_checks import cpu_batchnorm_layers, input_widths
 from .report import BundleReport
 from .targets import Bundle
 
@@ -49,15 +48,11 @@ class NumbersOptions:
 
 def check_numbers(bundle: Bundle, model: TfjsModel, weights: dict[str, np.ndarray],
                   report: BundleReport, options: NumbersOptions, limits: Limits) -> None:
-    latent_dim, label_count = model_inputs(model) or (0, 0)
+    latent_dim, label_count = input_widths(model) or (0, 0)
     reference = _reference(bundle, options.reference, latent_dim, label_count, report)
-    if reference is not None:
-        latents, labels = reference.latents, reference.labels
-    else:
-        count = max(REFERENCE_COUNT, label_count)
-        latents = reference_latents(count, latent_dim)
-        labels = reference_labels(count, label_count) if label_count else None
-    inputs = latents if labels is None else [latents, labels]
+    latents, labels = ((reference.latents, reference.labels) if reference is not None
+                       else reference_inputs(latent_dim, label_count))
+    inputs = model_inputs(latents, labels)
     metrics = report.metrics.setdefault("numbers", {"latents": len(latents)})
     atol = _tolerance(options.atol, reference, report)
     metrics["atol"] = atol

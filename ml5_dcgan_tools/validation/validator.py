@@ -21,7 +21,7 @@ from .contract_checks import (
     check_layers,
     check_quantization,
     check_shapes,
-    model_inputs,
+    input_widths,
 )
 from .editor_limits import check_editor_limits
 from .manifest_checks import check_consistency, check_manifest
@@ -117,7 +117,7 @@ def _check(bundle: Bundle, report: BundleReport, limits: Limits,
 
 def _computable(model: TfjsModel, report: BundleReport) -> bool:
     """A latent input (and a label input), one output, only activations the rebuild computes."""
-    return (model_inputs(model) is not None and len(model.output_shapes) == 1
+    return (input_widths(model) is not None and len(model.output_shapes) == 1
             and not any(finding.check in _NUMBERS_BLOCKERS for finding in report.findings))
 
 
