@@ -122,7 +122,7 @@ def check_shapes(model: TfjsModel, report: BundleReport) -> None:
                    f"[null, modelLatentDim] (a labelled generator: then a '{LABEL_INPUT}' "
                    "input [null, K])", "give the generator one rank-2 input")
     elif widths[1]:
-        report.add("contract.labels-ml5-0.12", "info",
+        report.add("contract.labels-need-loader", "info",
                    f"a labelled generator ({widths[1]} classes): ml5 0.12.2's own ml5.DCGAN "
                    "feeds a latent only and cannot pass a label; the bundle's ml5-dcgan.js "
                    "loader can, on every stack (ml5 0.12.2, ml5 1.x, plain TF.js)",
