@@ -125,6 +125,25 @@ def output_activation(layers: Mapping[str, Any], outputs: Iterable[str]) -> str:
     return found.pop() if len(found) == 1 else "mixed (" + ", ".join(sorted(found)) + ")"
 
 
+# --- inputs ---------------------------------------------------------------------------------
+
+LABEL_INPUT = "label"
+"""The second input of a labelled generator: ``[null, K]`` float32, a one-hot row per image (or
+a convex mix of rows). The first is the latent ``[null, modelLatentDim]``."""
+
+
+def generator_inputs(names: Sequence[str], shapes: Sequence[Sequence[Any]]
+                     ) -> tuple[int, int] | None:
+    """``(latent_dim, label_count)`` of a generator's inputs: one ``[null, L]`` (label_count 0),
+    or ``[null, L]`` then the ``label`` input ``[null, K]``; None for anything else."""
+    if not 1 <= len(shapes) <= 2 or any(len(shape) != 2 or not isinstance(shape[1], int)
+                                        or shape[1] < 1 for shape in shapes):
+        return None
+    if len(shapes) == 2 and names[1] != LABEL_INPUT:
+        return None
+    return shapes[0][1], (shapes[1][1] if len(shapes) == 2 else 0)
+
+
 # --- tolerances -------------------------------------------------------------------------------
 
 RUNTIME_ATOL = 1e-4

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from .contract import ML5_CHANNELS, image_layout
+from .contract import LABEL_INPUT, ML5_CHANNELS, image_layout
 from .errors import UsageError, UserError
 from .findings import Finding, Report
 from .jsonio import load_schema, preview, printable, read_json
@@ -43,6 +43,8 @@ _FIELD_HINTS = {
                  "for an output shape [null, 3, 64, 64]",
     "modelLatentDim": "ml5 needs it to sample latents; set it to the length of the model's "
                       "input, 128 for ml5's own models",
+    "modelLabels": "optional, for a labelled generator only: its unique, non-empty class names "
+                   "in the order of the model's label input (`ml5-dcgan export` writes them)",
 }
 
 _JSON_TYPE_NAMES = {
@@ -75,17 +77,20 @@ def validate_manifest(source: ManifestSource, *, strict: bool = False,
 
 
 def create_manifest(*, description: str, model_size: int, latent_dim: int,
-                    model: str = "model.json", **optional: str | None) -> dict[str, Any]:
+                    model: str = "model.json", labels: list[str] | None = None,
+                    **optional: str | None) -> dict[str, Any]:
     """A manifest dict in the usual field order, checked against the schema.
 
-    ``optional`` takes the schema's optional text fields (``license``, ``author``, ``source``,
-    ...); ``None`` values are left out. Raises :class:`UsageError` when the result would not be
+    ``labels``: a labelled generator's class names (``modelLabels``). ``optional`` takes the
+    schema's optional text fields (``license``, ``author``, ``source``, ...); ``None`` values are
+    left out. Raises :class:`UsageError` when the result would not be
     valid; warnings (a relative model path) are the caller's to show, via
     :func:`validate_manifest`.
     """
     manifest: dict[str, Any] = {
         "description": description, "model": model, "modelSize": model_size,
         "modelLatentDim": latent_dim,
+        **({} if labels is None else {"modelLabels": list(labels)}),
         **{key: value for key, value in optional.items() if value is not None},
     }
     failure = next((finding for finding in _schema_findings(manifest)
@@ -101,6 +106,10 @@ def manifest_fields_from_model(model: TfjsModel) -> dict[str, int]:
     ml5 feeds a ``[1, modelLatentDim]`` latent and draws a ``[1, 3 or 4, H, H]`` output, so any
     other shape raises :class:`UserError` saying why ml5 would fail.
     """
+    if len(model.input_shapes) == 2 and model.input_layers[1:] == (LABEL_INPUT,):
+        raise UserError("the model is a labelled generator: its manifest also needs the class "
+                        "names (modelLabels), which the model does not hold",
+                        fix="take the manifest.json `ml5-dcgan export` wrote with the bundle")
     input_shape, output_shape = model.input_shape, model.output_shape
     if len(input_shape) != 2 or input_shape[1] is None:
         raise UserError(f"the model's input is {format_shape(input_shape)}, ml5 feeds a latent "
@@ -192,7 +201,9 @@ def _schema_finding(error: ValidationError) -> Finding:
     pointer = _pointer(error.absolute_path)
     field = str(error.absolute_path[0]) if error.absolute_path else ""
     value, keyword = error.instance, str(error.validator)
-    if keyword == "type":
+    if field == "modelLabels":
+        message = _labels_message(error)
+    elif keyword == "type":
         expected = _JSON_TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
         message = f"{field} must be {expected}, not {_describe_value(value)}"
     elif keyword == "minLength":
@@ -207,6 +218,20 @@ def _schema_finding(error: ValidationError) -> Finding:
     else:
         message = f"{field or 'the manifest'}: {printable(error.message[:200])}"
     return Finding(f"schema.{keyword}", "fail", message, _hint(field), pointer)
+
+
+def _labels_message(error: ValidationError) -> str:
+    """modelLabels' own words: which class name is wrong, not the schema keyword."""
+    path, keyword, value = error.absolute_path, str(error.validator), error.instance
+    where = f"modelLabels[{path[1]}]" if len(path) > 1 else "modelLabels"
+    if keyword == "type":
+        expected = _JSON_TYPE_NAMES.get(str(error.validator_value), str(error.validator_value))
+        return f"{where} must be {expected}, not {_describe_value(value)}"
+    if keyword == "uniqueItems":
+        return f"modelLabels names a class twice: {preview(value)}"
+    if keyword == "minItems":
+        return "modelLabels is empty: a labelled generator has at least one class"
+    return f"{where} is empty or only whitespace: every class needs a name"
 
 
 def _hint(field: str) -> str:

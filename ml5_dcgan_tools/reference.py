@@ -2,7 +2,8 @@
 
 Written by the exporter from Keras, read later by ``validate`` to check a bundle's numbers
 without the original Keras model. ``reference.json`` holds the latents inline and names a
-little-endian float32 file with the outputs, as ml5 sees them (channels first).
+little-endian float32 file with the outputs, as ml5 sees them (channels first). A labelled
+generator's reference also holds ``labels``: the one-hot row fed with each latent.
 """
 
 from __future__ import annotations
@@ -33,11 +34,35 @@ class Reference:
     latents: np.ndarray  # [N, latent_dim] float32
     outputs: np.ndarray  # [N, C, H, W] float32
     tolerance: float | None = None  # the exporter's stated max abs error, when recorded
+    labels: np.ndarray | None = None  # [N, K] float32 one-hot rows; None: an unlabelled model
+
+    @property
+    def inputs(self) -> np.ndarray | list[np.ndarray]:
+        """What the model is called on: the latents, or [latents, labels] when labelled."""
+        return model_inputs(self.latents, self.labels)
+
+
+def model_inputs(latents: np.ndarray, labels: np.ndarray | None) -> np.ndarray | list[np.ndarray]:
+    """A generator's inputs: the latents, or [latents, labels] for a labelled one."""
+    return latents if labels is None else [latents, labels]
 
 
 def reference_latents(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
     """Standard-normal latents, what ml5 samples, fixed by the seed."""
     return np.random.default_rng(seed).standard_normal((count, latent_dim)).astype(np.float32)
+
+
+def reference_labels(count: int, label_count: int) -> np.ndarray:
+    """One-hot rows cycling through the classes, so every label gets a reference image."""
+    return np.eye(label_count, dtype=np.float32)[np.arange(count) % label_count]
+
+
+def reference_inputs(latent_dim: int, label_count: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The fixed latents and (for a labelled generator, ``label_count`` > 0) one-hot labels a
+    reference is made of: at least one image per label."""
+    count = max(REFERENCE_COUNT, label_count)
+    labels = reference_labels(count, label_count) if label_count else None
+    return reference_latents(count, latent_dim), labels
 
 
 def write_reference(folder: Path, reference: Reference, tolerance: float) -> list[str]:
@@ -50,6 +75,8 @@ def write_reference(folder: Path, reference: Reference, tolerance: float) -> lis
         "outputs": {"file": OUTPUTS_FILE, "shape": list(outputs.shape), "dtype": "float32"},
         "tolerance": tolerance,
     }
+    if reference.labels is not None:
+        document["labels"] = [[float(value) for value in row] for row in reference.labels]
     (folder / REFERENCE_FILE).write_text(json.dumps(document) + "\n")
     return [REFERENCE_FILE, OUTPUTS_FILE]
 
@@ -67,7 +94,13 @@ def read_reference(path: Path) -> Reference:
     document = result.value
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ReferenceInvalid(f"{path.name} is not a {FORMAT} file")
-    latents = _latents(document.get("latents"), path.name)
+    latents = _rows(document.get("latents"), "latents", path.name)
+    labels = None
+    if "labels" in document:
+        labels = _rows(document["labels"], "labels", path.name)
+        if len(labels) != len(latents):
+            raise ReferenceInvalid(f"{path.name}: {len(latents)} latents but {len(labels)} "
+                                   "label rows")
     spec = document.get("outputs")
     if not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
         raise ReferenceInvalid(f'{path.name}: "outputs" must be an object naming its "file"')
@@ -85,25 +118,25 @@ def read_reference(path: Path) -> Reference:
             or outputs_path.stat().st_size != expected:
         raise ReferenceInvalid(f"{name} does not hold {shape} float32 values")
     outputs = np.frombuffer(outputs_path.read_bytes(), dtype="<f4").reshape(shape)
-    return Reference(latents, outputs.astype(np.float32), _tolerance(document, path.name))
+    return Reference(latents, outputs.astype(np.float32), _tolerance(document, path.name), labels)
 
 
 def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
-def _latents(value: object, name: str) -> np.ndarray:
+def _rows(value: object, key: str, name: str) -> np.ndarray:
     rows = value if isinstance(value, list) else None
     if (not rows or not all(isinstance(row, list) and row for row in rows)
             or len({len(row) for row in rows}) != 1
             or not all(isinstance(x, int | float) and not isinstance(x, bool)
                        for row in rows for x in row)):
-        raise ReferenceInvalid(f'{name}: "latents" must be a non-empty list of equally long '
+        raise ReferenceInvalid(f'{name}: "{key}" must be a non-empty list of equally long '
                                "lists of numbers")
-    latents = np.asarray(rows, dtype=np.float32)
-    if not np.isfinite(latents).all():
-        raise ReferenceInvalid(f'{name}: "latents" holds a value that is not finite')
-    return latents
+    array = np.asarray(rows, dtype=np.float32)
+    if not np.isfinite(array).all():
+        raise ReferenceInvalid(f'{name}: "{key}" holds a value that is not finite')
+    return array
 
 
 def _tolerance(document: dict, name: str) -> float | None:

@@ -91,3 +91,29 @@ def ends_channels_first() -> keras.Model:
     model = dcgan(16, name="channels_first_generator")
     model.add(layers.Permute((3, 1, 2)))
     return model
+
+
+def labelled(classes: int = 3, size: int = 16, latent: int = LATENT) -> keras.Model:
+    """A labelled generator in the shared format: inputs "latent" [L] and "label" [K],
+    Concatenate, then Dense -> BN -> ReLU -> Reshape -> Conv2DTranspose blocks -> tanh."""
+    z = keras.Input((latent,), name="latent")
+    label = keras.Input((classes,), name="label")
+    x = layers.Concatenate()([z, label])
+    x = layers.Dense(4 * 4 * 16)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((4, 4, 16))(x)
+    side = 4
+    while side * 2 < size:
+        x = layers.Conv2DTranspose(8, 4, strides=2, padding="same")(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.ReLU()(x)
+        side *= 2
+    out = layers.Conv2DTranspose(3, 4, strides=2, padding="same", activation="tanh")(x)
+    model = randomize(keras.Model([z, label], out, name="labelled_generator"))
+    # Make the label matter as much as the latent, so a label fed wrongly shows in the numbers.
+    dense = next(layer for layer in model.layers if isinstance(layer, layers.Dense))
+    kernel = dense.kernel.numpy()
+    kernel[latent:] *= 4.0
+    dense.kernel.assign(kernel)
+    return model

@@ -96,6 +96,9 @@ def export_command(source: Path, out_dir: Path, description: str | None, target:
     side = report.output_shape
     click.echo(f"wrote {report.out_dir}/ ({report.bundle_bytes / 1e6:.2f} MB, "
                f"{report.parameters:,} parameters, latent {report.latent_dim}, output {side})")
+    if report.labels:
+        click.echo(f"  labels ({len(report.labels)}): {', '.join(report.labels)} "
+                   "(ml5-dcgan.js passes them; ml5 0.12.2's ml5.DCGAN cannot)")
     for note in report.adaptations:
         click.echo(f"  ml5: {note}")
     if report.quantization != "none":

@@ -27,7 +27,8 @@ anyone's. Nothing from the bundle is executed and nothing is fetched from the ne
 \b
   source    find the files (a zip is unpacked only after checking every entry)
   safety    no path, link or zip entry leaving the bundle; size caps; no code
-  manifest  the schema, ml5's pitfalls, modelLatentDim and modelSize against the model
+  manifest  the schema, ml5's pitfalls, modelLatentDim, modelLabels and modelSize against
+            the model
   model     model.json parses, its topology has shapes
   weights   weightsManifest matches the topology exactly; the files hold exactly its
             bytes; no NaN or Inf

@@ -19,9 +19,15 @@ import numpy as np
 
 from .. import __version__
 from ..assets import copy_loader
-from ..contract import QUANTIZATION_BOUNDS, RUNTIME_ATOL, TFJS_VERSIONS
+from ..contract import (
+    LABEL_INPUT,
+    QUANTIZATION_BOUNDS,
+    RUNTIME_ATOL,
+    TFJS_VERSIONS,
+    generator_inputs,
+)
 from ..errors import UsageError, UserError
-from ..reference import REFERENCE_COUNT, Reference, reference_latents, write_reference
+from ..reference import Reference, model_inputs, reference_inputs, write_reference
 from ..tfjs_model import Layer
 from .layers_format import (
     WEIGHT_NAMES,
@@ -56,6 +62,7 @@ class ExportReport:
     target: Target
     quantization: Quantization
     latent_dim: int
+    labels: list[str] | None  # the class names of a labelled generator
     output_shape: list[int]
     parameters: int
     bundle_bytes: int
@@ -97,12 +104,12 @@ def _encode_weights(model: Any, layers: list[Layer],
     return encoded
 
 
-def _outputs(model: Any, latents: np.ndarray) -> np.ndarray:
-    return np.asarray(model(latents, training=False), dtype=np.float32)
+def _outputs(model: Any, inputs: np.ndarray | list[np.ndarray]) -> np.ndarray:
+    return np.asarray(model(inputs, training=False), dtype=np.float32)
 
 
 def _outputs_with_weights(model: Any, weights: list[EncodedWeight],
-                          latents: np.ndarray) -> np.ndarray:
+                          inputs: np.ndarray | list[np.ndarray]) -> np.ndarray:
     """What the bundle should compute: the model run on the weights as TF.js decodes them."""
     import keras
 
@@ -111,17 +118,24 @@ def _outputs_with_weights(model: Any, weights: list[EncodedWeight],
     for layer in clone.layers:
         for variable in layer.weights:
             variable.assign(decoded[f"{layer.name}/{variable.name}"])
-    return _outputs(clone, latents)
+    return _outputs(clone, inputs)
 
 
-def _check_model(model: Any) -> None:
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise UnsupportedModel(model.name, "the model must have exactly one input and one output",
-                               "export the generator alone: latent vector in, image out")
+def _check_model(model: Any) -> tuple[int, int]:
+    """``(latent_dim, label_count)``: one latent input, or a latent and the label input."""
+    shapes = [tuple(tensor.shape) for tensor in model.inputs]
+    widths = generator_inputs([tensor.name for tensor in model.inputs], shapes)
+    if widths is None or len(model.outputs) != 1:
+        raise UnsupportedModel(
+            model.name, f"the model takes {len(shapes)} inputs {[list(s) for s in shapes]} and "
+            f"gives {len(model.outputs)} outputs; a generator takes a latent [None, L] (and, "
+            f"labelled, a second input named '{LABEL_INPUT}' [None, K]) and gives one image",
+            "export the generator alone: latent vector (and label) in, image out")
     for variable in model.weights:
         if variable.dtype != "float32":
             raise UnsupportedModel(model.name, f"weight {variable.path} is {variable.dtype}",
                                    "save the generator with float32 weights")
+    return widths
 
 
 def verify_bundle(bundle: Path, reference: Reference, target: Target,
@@ -133,7 +147,7 @@ def verify_bundle(bundle: Path, reference: Reference, target: Target,
 
     checks = []
     for version in versions or TFJS_VERSIONS:
-        run = run_bundle(bundle, reference.latents, version)
+        run = run_bundle(bundle, reference.latents, version, labels=reference.labels)
         check = RuntimeCheck(version, None, run.seconds, run.ml5_accepts)
         if run.error:
             check.problem = f"TF.js {version} could not run the bundle: {run.error}"
@@ -168,12 +182,45 @@ def _write_bundle(folder: Path, model: Any, layers: list[Layer], weights: list[E
     return len(text.encode()) + sum(len(weight.data) for weight in weights)
 
 
-def _manifest(plan: Ml5Plan, description: str | None, model_name: str) -> dict[str, Any]:
+def _manifest(plan: Ml5Plan, description: str | None, model_name: str,
+              labels: list[str] | None) -> dict[str, Any]:
     from ..manifest import create_manifest
 
     return create_manifest(
         description=description or f"DCGAN {model_name}, {plan.size}x{plan.size}",
-        model_size=plan.size, latent_dim=plan.latent_dim)
+        model_size=plan.size, latent_dim=plan.latent_dim, labels=labels)
+
+
+def _class_names(given: list[str] | None, source: Any, label_count: int) -> list[str] | None:
+    """The class names of a labelled generator: given, else the run folder's config.json
+    ``class_names``, else "0".."K-1"; None for an unlabelled one (which takes none)."""
+    if label_count == 0:
+        if given is not None:
+            raise UsageError("labels were given, but the model has no label input",
+                             fix="leave out the labels, or export a labelled generator")
+        return None
+    names = given if given is not None else _run_class_names(source)
+    if names is None:
+        return [str(index) for index in range(label_count)]
+    names = [str(name) for name in names]
+    if len(names) != label_count:
+        raise UsageError(f"{len(names)} class names for a model whose label input takes "
+                         f"{label_count}", fix=f"give exactly {label_count} class names")
+    return names
+
+
+def _run_class_names(source: Any) -> list[str] | None:
+    """``class_names`` from the config.json of the run folder SOURCE is (or is a file of)."""
+    if not isinstance(source, str | Path):
+        return None
+    folder = Path(source) if Path(source).is_dir() else Path(source).parent
+    if not (folder / "config.json").is_file():
+        return None
+    from ..jsonio import read_json_object
+
+    names = read_json_object(folder / "config.json", what="the run's config.json",
+                             fix="give the class names explicitly").get("class_names")
+    return names if isinstance(names, list) else None
 
 
 def _write_training_facts(folder: Path, source: Any) -> None:
@@ -204,13 +251,14 @@ def _move_into_place(staging: Path, out_dir: Path) -> None:
 def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str | None = None,
                   target: Target = "ml5", quantization: Quantization = "none",
                   shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
-                  verify: bool = True, torch_reference: str | Path | None = None
-                  ) -> ExportReport:
+                  verify: bool = True, torch_reference: str | Path | None = None,
+                  labels: list[str] | None = None) -> ExportReport:
     """Export a Keras 3 generator (a model, or a .keras/.h5 file, training run folder or
     PyTorch DCGAN state_dict) as a TF.js layers bundle in ``out_dir`` and, unless ``verify`` is
     False, prove it in TF.js 1.7.4 and 4.22.0, and against PyTorch's own outputs when
-    ``torch_reference`` names an .npz of them. Raises :class:`UserError` (nothing written) when
-    it cannot."""
+    ``torch_reference`` names an .npz of them. A labelled generator (inputs latent and label)
+    gets its class names, ``labels`` (default: the run folder's, else "0".."K-1"), in the
+    manifest's ``modelLabels``. Raises :class:`UserError` (nothing written) when it cannot."""
     out_dir = Path(out_dir)
     if target not in ("ml5", "tfjs"):
         raise UsageError(f"unknown target {target!r}", fix="use 'ml5' or 'tfjs'")
@@ -233,33 +281,37 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
         model = load_generator(Path(model_or_path))
     else:
         model = model_or_path
-    _check_model(model)
+    latent_dim, label_count = _check_model(model)
+    class_names = _class_names(labels, model_or_path, label_count)
+    if class_names is not None and torch_reference is not None:
+        raise UsageError("a PyTorch reference holds latents only; this model also takes labels",
+                         fix="drop the PyTorch reference")
     layers = translate_model(model)
-    latent_dim = int(model.input_shape[-1])
     weights = _encode_weights(model, layers, quantization)
     plan = None
     if target == "ml5":
-        plan = plan_ml5(layers, tuple(model.input_shape), tuple(model.output_shape))
+        plan = plan_ml5(layers, tuple(model.inputs[0].shape), tuple(model.output_shape))
         layers = layers + plan.appended
 
-    latents = reference_latents(REFERENCE_COUNT, latent_dim)
-    float_outputs = _outputs(model, latents)
+    latents, label_rows = reference_inputs(latent_dim, label_count)
+    inputs = model_inputs(latents, label_rows)
+    float_outputs = _outputs(model, inputs)
     if not np.isfinite(float_outputs).all():
         raise UnsupportedModel(model.name, "the model outputs NaN or Inf on normal latents",
                                "check the weights (e.g. negative BatchNormalization variances)")
     bundle_outputs = (float_outputs if quantization == "none"
-                      else _outputs_with_weights(model, weights, latents))
+                      else _outputs_with_weights(model, weights, inputs))
     if plan is not None:
         float_outputs, bundle_outputs = plan.adapt(float_outputs), plan.adapt(bundle_outputs)
     quantization_error = float(np.max(np.abs(bundle_outputs - float_outputs)))
-    reference = Reference(latents, bundle_outputs)
+    reference = Reference(latents, bundle_outputs, labels=label_rows)
     torch_outputs = None
     if torch_reference is not None:
         from .torch_reference import read_torch_reference
 
         torch_outputs = read_torch_reference(Path(torch_reference), latent_dim,
                                              bundle_outputs.shape[1:])
-    manifest = _manifest(plan, description, model.name) if plan else None
+    manifest = _manifest(plan, description, model.name, class_names) if plan else None
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
@@ -271,6 +323,7 @@ def export_bundle(model_or_path: Any, out_dir: str | Path, *, description: str |
         copy_loader(staging)
         report = ExportReport(
             out_dir=out_dir, target=target, quantization=quantization, latent_dim=latent_dim,
+            labels=class_names,
             output_shape=list(bundle_outputs.shape[1:]),
             parameters=int(sum(np.prod(w.spec["shape"], dtype=np.int64) for w in weights)),
             bundle_bytes=bundle_bytes, files=sorted(path.name for path in staging.iterdir()),

@@ -6,7 +6,9 @@
  *
  * The request (written by ml5_dcgan_tools.runtime.tfjs) names the npm project folder of one TF.js
  * version, the module to load from it (@tensorflow/tfjs), the bundle folder, model.json inside
- * it, the latent file (little-endian float32, shape latent_shape), where to write the outputs (little-endian float32) and the result JSON.
+ * it, the latent file (little-endian float32, shape latent_shape), for a labelled generator the
+ * label file (little-endian float32, shape label_shape, one row per latent, fed as the model's
+ * second input), where to write the outputs (little-endian float32) and the result JSON.
  * The result goes to a file because TF.js 4 prints banners on stdout.
  *
  * The bundle is untrusted: files are read only from inside the bundle folder (no "..", no
@@ -139,11 +141,11 @@ function readBundle(request) {
   };
 }
 
-function readLatents(request) {
-  const [count, dim] = request.latent_shape;
-  const bytes = fs.readFileSync(request.latents);
+function readRows(file, shape) {
+  const [count, dim] = shape;
+  const bytes = fs.readFileSync(file);
   if (bytes.length !== count * dim * 4) {
-    throw new Error(`latent file has ${bytes.length} bytes, expected ${count}x${dim} float32`);
+    throw new Error(`${file} has ${bytes.length} bytes, expected ${count}x${dim} float32`);
   }
   const rows = [];
   for (let i = 0; i < count; i += 1) {
@@ -188,7 +190,8 @@ async function prove(request) {
   await tf.setBackend('cpu');
   result.tfjs = tf.version.tfjs;
 
-  const latents = readLatents(request);
+  const latents = readRows(request.latents, request.latent_shape);
+  const labels = request.labels ? readRows(request.labels, request.label_shape) : null;
   let start = process.hrtime.bigint();
   let artifacts;
   try {
@@ -210,12 +213,17 @@ async function prove(request) {
 
   const outputs = [];
   let problem = null;
-  for (const row of latents) {
+  for (const [index, row] of latents.entries()) {
     start = process.hrtime.bigint();
     let output;
     try {
-      // Batch of one, as ml5's generate() does.
-      output = tf.tidy(() => model.predict(tf.tensor2d(row, [1, row.length])));
+      // Batch of one, as ml5's generate() does; a labelled generator gets [latent, label].
+      output = tf.tidy(() => {
+        const latent = tf.tensor2d(row, [1, row.length]);
+        if (labels === null) return model.predict(latent);
+        const label = labels[index];
+        return model.predict([latent, tf.tensor2d(label, [1, label.length])]);
+      });
     } catch (error) {
       return failure(result, 'predict', error);
     }

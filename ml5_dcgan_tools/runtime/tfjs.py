@@ -66,10 +66,12 @@ def _reinstall(runtime: Path) -> str:
 
 def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
                model_json: str = "model.json", timeout: float = DEFAULT_TIMEOUT,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> RuntimeRun:
+               max_bytes: int = DEFAULT_MAX_BYTES, labels: np.ndarray | None = None
+               ) -> RuntimeRun:
     """Loads ``bundle_dir/model_json`` in TF.js ``version`` and predicts each latent row.
 
-    ``latents`` is ``[N, latent_dim]``. Installs that version's runtime first if needed.
+    ``latents`` is ``[N, latent_dim]``; ``labels`` (a labelled generator's second input) is
+    ``[N, K]``, fed beside each latent. Installs that version's runtime first if needed.
     Problems of the bundle come back in the RuntimeRun; a missing Node or a broken install
     raises UserError.
     """
@@ -78,6 +80,10 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
     latents = np.asarray(latents, dtype="<f4")
     if latents.ndim != 2 or len(latents) == 0:
         raise ValueError(f"latents must be [N >= 1, latent_dim], got shape {latents.shape}")
+    if labels is not None:
+        labels = np.asarray(labels, dtype="<f4")
+        if labels.ndim != 2 or len(labels) != len(latents):
+            raise ValueError(f"labels must be [{len(latents)}, K], got shape {labels.shape}")
     bundle_dir = Path(bundle_dir)
     if not bundle_dir.is_dir():
         raise UsageError("bundle folder not found", where=str(bundle_dir),
@@ -98,6 +104,9 @@ def run_bundle(bundle_dir: Path, latents: np.ndarray, version: str, *,
             "max_bytes": max_bytes,
             "result": str(work / "result.json"),
         }
+        if labels is not None:
+            labels.tofile(work / "labels.f32")
+            request.update(labels=str(work / "labels.f32"), label_shape=list(labels.shape))
         (work / "request.json").write_text(json.dumps(request), encoding="utf-8")
         started = time.perf_counter()
         try:

@@ -1,7 +1,8 @@
 """Check a bundle against the ml5 contract (:mod:`ml5_dcgan_tools.contract`, whose rules export
 applies too; facts in ``docs/reference/ml5-contract.md``): what ml5 and its TF.js 1.7.4 need.
 
-One input ``[null, latent]``; one channels-first output ``[null, 3 or 4, H, W]`` bounded to
+One input ``[null, latent]`` (or, labelled, the latent and a ``label`` input ``[null, K]``, which
+only the ml5-dcgan.js loader feeds); one channels-first output ``[null, 3 or 4, H, W]`` bounded to
 [-1, 1]; only the layers, activations and settings that TF.js 1.7.4 computes exactly like Keras
 (the exporter's whitelist); no float16 weights. Layers that run code (Lambda) are a safety
 failure: this validator never runs them, and neither should anyone loading the bundle.
@@ -15,9 +16,11 @@ from typing import Any, NamedTuple
 from ..contract import (
     ACTIVATIONS,
     CODE_LAYERS,
+    LABEL_INPUT,
     LAYER_CLASSES,
     OUTPUT_ACTIVATIONS,
     OUTPUT_BOUND_HINT,
+    generator_inputs,
     image_layout,
     output_activation,
 )
@@ -109,12 +112,21 @@ def check_cpu_batchnorm(model: TfjsModel, report: BundleReport) -> None:
 
 
 def check_shapes(model: TfjsModel, report: BundleReport) -> None:
-    """One latent input, one channels-first 3-channel image output, bounded to [-1, 1]."""
+    """One latent input (and a label input), one channels-first 3-channel image output, bounded
+    to [-1, 1]."""
     inputs, outputs = model.input_shapes, model.output_shapes
-    if len(inputs) != 1 or len(inputs[0]) != 2 or inputs[0][1] is None:
+    widths = input_widths(model)
+    if widths is None:
         report.add("contract.input-shape", "fail",
                    f"the model's inputs are {_shapes(inputs)}; ml5 feeds one latent vector "
-                   "[null, modelLatentDim]", "give the generator one rank-2 input")
+                   f"[null, modelLatentDim] (a labelled generator: then a '{LABEL_INPUT}' "
+                   "input [null, K])", "give the generator one rank-2 input")
+    elif widths[1]:
+        report.add("contract.labels-need-loader", "info",
+                   f"a labelled generator ({widths[1]} classes): ml5 0.12.2's own ml5.DCGAN "
+                   "feeds a latent only and cannot pass a label; the bundle's ml5-dcgan.js "
+                   "loader can, on every stack (ml5 0.12.2, ml5 1.x, plain TF.js)",
+                   "on ml5 0.12.2 load it with ml5-dcgan.js instead of ml5.DCGAN")
     if len(outputs) != 1:
         report.add("contract.output-shape", "fail",
                    f"the model has {len(outputs)} outputs {_shapes(outputs)}; ml5 draws one",
@@ -122,6 +134,13 @@ def check_shapes(model: TfjsModel, report: BundleReport) -> None:
     else:
         _check_output_shape(outputs[0], report)
         _check_output_bound(model, report)
+
+
+def input_widths(model: TfjsModel) -> tuple[int, int] | None:
+    """``(latent_dim, label_count)`` of a generator's inputs (label_count 0: unlabelled); None
+    when they are not a generator's."""
+    names = list(model.input_layers) if model.model_class != "Sequential" else ["input"]
+    return generator_inputs(names, model.input_shapes)
 
 
 def cpu_batchnorm_layers(model: TfjsModel) -> list[str]:

@@ -30,12 +30,14 @@ class RebuildError(Exception):
     """The topology or weights cannot be rebuilt in Keras; the message says where."""
 
 
-def python_outputs(model: TfjsModel, weights: Mapping[str, np.ndarray], latents: np.ndarray,
-                   *, tfjs_cpu: bool = False) -> np.ndarray:
-    """The rebuilt model's outputs for ``latents`` ``[N, latent]``, as float32."""
+def python_outputs(model: TfjsModel, weights: Mapping[str, np.ndarray],
+                   inputs: np.ndarray | list[np.ndarray], *, tfjs_cpu: bool = False
+                   ) -> np.ndarray:
+    """The rebuilt model's outputs for ``inputs``: latents ``[N, latent]``, or a labelled
+    generator's ``[latents, labels]``; as float32."""
     keras_model = rebuild(model, weights, tfjs_cpu=tfjs_cpu)
     try:
-        return np.asarray(keras_model(latents, training=False), dtype=np.float32)
+        return np.asarray(keras_model(inputs, training=False), dtype=np.float32)
     except Exception as error:  # Keras raises many types on values it does not expect
         raise RebuildError(f"Keras cannot run the rebuilt model: {first_line(error)}") from None
 
@@ -58,7 +60,7 @@ def rebuild(model: TfjsModel, weights: Mapping[str, np.ndarray], *,
         layer = by_name[name]
         try:
             if layer.class_name == "InputLayer":
-                tensors[name] = inputs[name] = keras.Input(shape=shapes.output[1:])
+                tensors[name] = inputs[name] = keras.Input(shape=shapes.output[1:], name=name)
                 continue
             if layer.inbound:
                 sources = [tensors[source] for source in layer.inbound]

@@ -1,6 +1,7 @@
 """The numbers: what the bundle computes, in Python and in the real TF.js runtimes.
 
-On fixed latents (the bundle's reference latents, else seeded standard-normal ones) the model
+On fixed latents (the bundle's reference latents, else seeded standard-normal ones; with one-hot
+labels cycling through the classes when the model is labelled) the model
 rebuilt in Keras must give finite outputs inside [-1, 1] that differ between latents and match
 the reference outputs; each TF.js runtime must load the bundle and match Python, and TF.js 1.7.4
 must pass ml5's post-processing. The TF.js runs (Node processes) overlap the Keras work.
@@ -18,19 +19,21 @@ import numpy as np
 from ..contract import ML5_TFJS_VERSION, RUNTIME_ATOL
 from ..errors import UserError
 from ..reference import (
-    REFERENCE_COUNT,
     REFERENCE_FILE,
     Reference,
     ReferenceInvalid,
+    model_inputs,
     read_reference,
-    reference_latents,
+    reference_inputs,
 )
 from ..runtime.tfjs import RuntimeRun, compare_outputs, run_bundle
 from ..safety import FileRefused, Limits, bundle_file
 from ..tfjs_model import TfjsModel
-from .contract_checks import cpu_batchnorm_layers
+from .contract_checks import cpu_batchnorm_layers, input_widths
 from .report import BundleReport
 from .targets import Bundle
+
+ModelInputs = np.ndarray | list[np.ndarray]  # the latents, or [latents, labels]
 
 CONSTANT_OUTPUT = 1e-6
 """Outputs closer than this for different latents do not depend on the latent."""
@@ -45,26 +48,28 @@ class NumbersOptions:
 
 def check_numbers(bundle: Bundle, model: TfjsModel, weights: dict[str, np.ndarray],
                   report: BundleReport, options: NumbersOptions, limits: Limits) -> None:
-    latent_dim = int(model.input_shape[1] or 0)
-    reference = _reference(bundle, options.reference, latent_dim, report)
-    latents = reference.latents if reference is not None else reference_latents(
-        REFERENCE_COUNT, latent_dim)
+    latent_dim, label_count = input_widths(model) or (0, 0)
+    reference = _reference(bundle, options.reference, latent_dim, label_count, report)
+    latents, labels = ((reference.latents, reference.labels) if reference is not None
+                       else reference_inputs(latent_dim, label_count))
+    inputs = model_inputs(latents, labels)
     metrics = report.metrics.setdefault("numbers", {"latents": len(latents)})
     atol = _tolerance(options.atol, reference, report)
     metrics["atol"] = atol
     with ThreadPoolExecutor(max_workers=max(1, len(options.runtimes))) as pool:
         runs = {version: pool.submit(run_bundle, bundle.root, latents, version,
                                      model_json=str(bundle.model_json_name),
-                                     max_bytes=limits.bundle_bytes + limits.model_json_bytes)
+                                     max_bytes=limits.bundle_bytes + limits.model_json_bytes,
+                                     labels=labels)
                 for version in options.runtimes}
-        outputs = _python_outputs(model, weights, latents, report, metrics)
+        outputs = _python_outputs(model, weights, inputs, report, metrics)
         if outputs is not None and reference is not None:
             error = compare_outputs(reference.outputs, outputs)
             metrics["reference_max_abs_error"] = error
             _compare("numbers.reference", "the reference outputs", error, atol, report,
                      "the weights or topology changed after export, or the reference belongs "
                      "to another model")
-        expected = _as_tfjs_cpu_computes(model, weights, latents, outputs, report, metrics)
+        expected = _as_tfjs_cpu_computes(model, weights, inputs, outputs, report, metrics)
         for version, run in runs.items():
             _check_runtime(version, run, expected, atol, report, metrics)
 
@@ -87,7 +92,7 @@ def _tolerance(given: float | None, reference: Reference | None, report: BundleR
     return stated
 
 
-def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], latents: np.ndarray,
+def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], inputs: ModelInputs,
                           outputs: np.ndarray | None, report: BundleReport,
                           metrics: dict) -> np.ndarray | None:
     """What the TF.js runtimes in Node (CPU backend) should output: Python's outputs, except for
@@ -97,7 +102,7 @@ def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], late
     if outputs is None or not cpu_batchnorm_layers(model):
         return outputs
     try:
-        emulated = python_outputs(model, weights, latents, tfjs_cpu=True)
+        emulated = python_outputs(model, weights, inputs, tfjs_cpu=True)
     except RebuildError as error:
         report.add("numbers.tfjs-uncompared", "warn",
                    "TF.js's outputs were not compared with Python: the emulation of its CPU "
@@ -108,7 +113,7 @@ def _as_tfjs_cpu_computes(model: TfjsModel, weights: dict[str, np.ndarray], late
     return emulated
 
 
-def _reference(bundle: Bundle, given: Path | None, latent_dim: int,
+def _reference(bundle: Bundle, given: Path | None, latent_dim: int, label_count: int,
                report: BundleReport) -> Reference | None:
     if given is None:
         try:
@@ -134,16 +139,22 @@ def _reference(bundle: Bundle, given: Path | None, latent_dim: int,
                    f"the reference latents have {reference.latents.shape[1]} values, the model "
                    f"takes {latent_dim}", "the reference belongs to another model")
         return None
+    width = 0 if reference.labels is None else reference.labels.shape[1]
+    if width != label_count:
+        report.add("numbers.reference-invalid", "fail",
+                   f"the reference has labels {width} wide, the model's label input takes "
+                   f"{label_count} (0: none)", "the reference belongs to another model")
+        return None
     return reference
 
 
-def _python_outputs(model: TfjsModel, weights: dict[str, np.ndarray], latents: np.ndarray,
+def _python_outputs(model: TfjsModel, weights: dict[str, np.ndarray], inputs: ModelInputs,
                     report: BundleReport, metrics: dict) -> np.ndarray | None:
     from .keras_rebuild import RebuildError, python_outputs
 
     started = time.perf_counter()
     try:
-        outputs = python_outputs(model, weights, latents)
+        outputs = python_outputs(model, weights, inputs)
     except RebuildError as error:
         report.add("numbers.rebuild-failed", "fail",
                    f"the model could not be rebuilt in Keras, so its numbers are unchecked: "
@@ -161,7 +172,7 @@ def _python_outputs(model: TfjsModel, weights: dict[str, np.ndarray], latents: n
     spread = float(np.max(np.abs(outputs - outputs[:1]))) if len(outputs) > 1 else None
     metrics.update(output_min=low, output_max=high, latent_spread=spread)
     report.add("numbers.python-outputs", "info",
-               f"rebuilt in Keras: on {len(latents)} latents the outputs span [{low:.3g}, "
+               f"rebuilt in Keras: on {len(outputs)} latents the outputs span [{low:.3g}, "
                f"{high:.3g}]")
     if low < -1 or high > 1:
         report.add("numbers.out-of-range", "fail",
@@ -169,7 +180,7 @@ def _python_outputs(model: TfjsModel, weights: dict[str, np.ndarray], latents: n
                    "throws", "end the generator with tanh")
     if spread is not None and spread < CONSTANT_OUTPUT:
         report.add("numbers.constant-output", "fail",
-                   f"the outputs for {len(latents)} different latents are the same (they differ "
+                   f"the outputs for {len(outputs)} different latents are the same (they differ "
                    f"by at most {spread:.2g}): the image does not depend on the latent",
                    "the weights are degenerate (all zeros?) or the training collapsed")
     return outputs

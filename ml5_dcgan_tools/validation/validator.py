@@ -16,7 +16,13 @@ from ..errors import UsageError
 from ..jsonio import printable
 from ..safety import Limits
 from ..tfjs_model import TfjsModel
-from .contract_checks import check_cpu_batchnorm, check_layers, check_quantization, check_shapes
+from .contract_checks import (
+    check_cpu_batchnorm,
+    check_layers,
+    check_quantization,
+    check_shapes,
+    input_widths,
+)
 from .editor_limits import check_editor_limits
 from .manifest_checks import check_consistency, check_manifest
 from .numbers import NumbersOptions, check_numbers
@@ -110,10 +116,8 @@ def _check(bundle: Bundle, report: BundleReport, limits: Limits,
 
 
 def _computable(model: TfjsModel, report: BundleReport) -> bool:
-    """One latent input, one output, only activations the rebuild computes."""
-    inputs = model.input_shapes
-    return (len(inputs) == 1 and len(inputs[0]) == 2 and inputs[0][1] is not None
-            and len(model.output_shapes) == 1
+    """A latent input (and a label input), one output, only activations the rebuild computes."""
+    return (input_widths(model) is not None and len(model.output_shapes) == 1
             and not any(finding.check in _NUMBERS_BLOCKERS for finding in report.findings))
 
 
