@@ -33,6 +33,7 @@ class Reference:
     latents: np.ndarray  # [N, latent_dim] float32
     outputs: np.ndarray  # [N, C, H, W] float32
     tolerance: float | None = None  # the exporter's stated max abs error, when recorded
+    labels: np.ndarray | None = None  # [N, K] float32 label rows of a labelled model, else None
 
 
 def reference_latents(count: int, latent_dim: int, seed: int = 0) -> np.ndarray:
@@ -50,6 +51,8 @@ def write_reference(folder: Path, reference: Reference, tolerance: float) -> lis
         "outputs": {"file": OUTPUTS_FILE, "shape": list(outputs.shape), "dtype": "float32"},
         "tolerance": tolerance,
     }
+    if reference.labels is not None:
+        document["labels"] = [[float(value) for value in row] for row in reference.labels]
     (folder / REFERENCE_FILE).write_text(json.dumps(document) + "\n")
     return [REFERENCE_FILE, OUTPUTS_FILE]
 
@@ -85,24 +88,30 @@ def read_reference(path: Path) -> Reference:
             or outputs_path.stat().st_size != expected:
         raise ReferenceInvalid(f"{name} does not hold {shape} float32 values")
     outputs = np.frombuffer(outputs_path.read_bytes(), dtype="<f4").reshape(shape)
-    return Reference(latents, outputs.astype(np.float32), _tolerance(document, path.name))
+    labels = None
+    if "labels" in document:
+        labels = _latents(document["labels"], path.name, key="labels")
+        if len(labels) != len(latents):
+            raise ReferenceInvalid(f'{path.name}: {len(latents)} latents but {len(labels)} '
+                                   '"labels" rows')
+    return Reference(latents, outputs.astype(np.float32), _tolerance(document, path.name), labels)
 
 
 def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
-def _latents(value: object, name: str) -> np.ndarray:
+def _latents(value: object, name: str, key: str = "latents") -> np.ndarray:
     rows = value if isinstance(value, list) else None
     if (not rows or not all(isinstance(row, list) and row for row in rows)
             or len({len(row) for row in rows}) != 1
             or not all(isinstance(x, int | float) and not isinstance(x, bool)
                        for row in rows for x in row)):
-        raise ReferenceInvalid(f'{name}: "latents" must be a non-empty list of equally long '
+        raise ReferenceInvalid(f'{name}: "{key}" must be a non-empty list of equally long '
                                "lists of numbers")
     latents = np.asarray(rows, dtype=np.float32)
     if not np.isfinite(latents).all():
-        raise ReferenceInvalid(f'{name}: "latents" holds a value that is not finite')
+        raise ReferenceInvalid(f'{name}: "{key}" holds a value that is not finite')
     return latents
 
 
