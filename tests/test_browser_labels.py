@@ -29,6 +29,7 @@ from ml5_dcgan_tools.web.browser_check import (
     expected_pixels,
     run_pages,
 )
+from ml5_dcgan_tools.web.sketch import FLAVORS, write_page
 
 pytestmark = pytest.mark.browser
 
@@ -189,3 +190,65 @@ def test_bad_labels_reject_with_one_line(contract_page):
                                        "model, in order, in modelLabels")
     for message in facts.values():
         assert not isinstance(message, str) or "\n" not in message
+
+
+SKETCH_HARNESS = """<script>
+  // Test harness: waits for the sketch, pauses its walk, works its label picker as a user
+  // would (select, slider), and reports the latent and pixels of the big picture each time.
+  const until = async (test) => {
+    while (!test()) await new Promise((resolve) => { setTimeout(resolve, 50); });
+  };
+  async function pickAndRead(label, toward, mix) {
+    const set = (id, value, event) => {
+      const element = document.getElementById(id);
+      element.value = value;
+      element.dispatchEvent(new Event(event));
+    };
+    set('label', label, 'change');
+    set('toward', toward, 'change');
+    set('mix', String(mix), 'input');
+    await until(() => !busy && !picker.changed);
+    return { latent: walk.at.slice(), pixels: Array.from(picture.pixels) };
+  }
+  (async () => {
+    await until(() => document.body.dataset.sketch === 'ready'
+      || document.body.dataset.state === 'error');
+    if (document.body.dataset.state === 'error') return;
+    walkButton.elt.click(); // pause the walk
+    await until(() => !busy);
+    const facts = {
+      options: Array.from(document.getElementById('label').options, (option) => option.value),
+      square: await pickAndRead('square', 'triangle', 0),
+      mixed: await pickAndRead('square', 'triangle', 0.5),
+    };
+    document.getElementById('status').textContent = JSON.stringify(facts);
+    document.body.dataset.state = 'ready';
+  })().catch((error) => {
+    document.getElementById('status').textContent = error.message;
+    document.body.dataset.state = 'error';
+  });
+</script>
+</body>"""
+
+
+def test_sketch_picker_redraws_with_the_picked_label_and_mix(bundle, tmp_path):
+    folder, _ = bundle
+    page = tmp_path / "sketch"
+    write_page(page, "manifest.json", flavor=FLAVORS["1"], offline=True)
+    sketch = (page / "sketch.js").read_text()
+    ready = "document.body.dataset.state = 'ready';"
+    assert sketch.count(ready) == 1
+    (page / "sketch.js").write_text(sketch.replace(ready, "document.body.dataset.sketch = "
+                                                          "'ready';"))
+    index = (page / "index.html").read_text()
+    (page / "index.html").write_text(index.replace("</body>", SKETCH_HARNESS))
+    [result] = run_pages(folder, [PagePlan("sketch", page, [])])["pages"]
+    assert result["failed_at"] is None and result["page"]["state"] == "ready", result
+    assert not result["page_errors"]
+    facts = json.loads(result["page"]["status"])
+    assert facts["options"] == list(LABELLED.labels)
+    for drawn, row in ((facts["square"], [0, 1, 0]), (facts["mixed"], [0, 0.5, 0.5])):
+        latent = np.array(drawn["latent"], np.float32)
+        want = expected(bundle, latent, row)
+        assert np.abs(np.array(drawn["pixels"], np.int16) - want).max() <= PIXEL_TOLERANCE
+    assert facts["square"]["pixels"] != facts["mixed"]["pixels"]
