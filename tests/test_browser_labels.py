@@ -55,11 +55,14 @@ CONTRACT_PAGE = """<!DOCTYPE html>
       const second = await gan.generate(latent, { label: b });
       const mix = await gan.generate(latent, { label: { [a]: 0.5, [b]: 0.5 } });
       const random = await gan.generate();
+      const optionsOnly = await gan.generate({ label: b });
       const plain = await ml5DCGAN('plain/manifest.json');
       const facts = {
         labels: gan.labels, plainLabels: plain.labels,
         first: bytes(first), second: bytes(second), mix: bytes(mix), mixRow: mix.label,
         randomRow: random.label, randomLatentLength: random.latent.length,
+        optionsOnlyRow: optionsOnly.label, optionsOnlyLatentLength: optionsOnly.latent.length,
+        plainObjectLatent: await rejection(plain.generate({})),
         plainHasNoRow: !('label' in await plain.generate(latent)),
         unknown: await rejection(gan.generate(latent, { label: 'hexagon' })),
         negative: await rejection(gan.generate(latent, { label: { [a]: -1, [b]: 2 } })),
@@ -171,6 +174,11 @@ def test_no_label_draws_a_random_class_and_unlabelled_results_are_unchanged(cont
     row = facts["randomRow"]
     assert sorted(row) == [0, 0, 1] and facts["randomLatentLength"] == LABELLED.latent_dim
     assert facts["plainHasNoRow"]
+    assert facts["optionsOnlyRow"] == [0, 1, 0]
+    assert facts["optionsOnlyLatentLength"] == LABELLED.latent_dim
+    assert facts["plainObjectLatent"] == ("generate(): the latent must be an Array or "
+                                          "Float32Array of 8 numbers (the manifest's "
+                                          "modelLatentDim), got object")
 
 
 def test_bad_labels_reject_with_one_line(contract_page):

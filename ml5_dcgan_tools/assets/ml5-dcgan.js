@@ -335,7 +335,7 @@
       callback = args.find((arg) => typeof arg === 'function');
       const rest = args.filter((arg) => typeof arg !== 'function');
       [latent, options] = rest;
-      if (isOptions(latent)) [latent, options] = [undefined, latent];
+      if (isOptions(latent) && 'label' in latent) [latent, options] = [undefined, latent];
       const result = this.draw(latent, options);
       if (typeof callback !== 'function') return result;
       return result.then((value) => {
