@@ -143,3 +143,58 @@ def write_bundle(folder: Path, topology: dict, weights: dict[str, np.ndarray], *
     }
     (folder / model_json).write_text(json.dumps(model), encoding="utf-8")
     return effective
+
+
+@dataclass(frozen=True)
+class LabelledGenerator:
+    """A conditional generator as a labelled export writes it: a functional model with inputs
+    ``latent`` [null, L] and ``label`` [null, K] -> Concatenate -> Dense(tanh) -> Reshape ->
+    Permute (channels first, as ml5 needs)."""
+
+    labels: tuple[str, ...] = ("circle", "square", "triangle")
+    latent_dim: int = 8
+    side: int = 4
+    channels: int = 3
+
+    @property
+    def plain(self) -> TinyGenerator:
+        """The same body on the concatenated input (its Dense, Reshape and Permute)."""
+        return TinyGenerator(latent_dim=self.latent_dim + len(self.labels), side=self.side,
+                             channels=self.channels)
+
+    def topology(self) -> dict:
+        def node(layer: dict, *sources: str) -> dict:
+            name = layer["config"]["name"]
+            inbound = [[[source, 0, 0, {}] for source in sources]] if sources else []
+            return {**layer, "name": name, "inbound_nodes": inbound}
+
+        def source(name: str, width: int) -> dict:
+            return node({"class_name": "InputLayer", "config": {
+                "batch_input_shape": [None, width], "dtype": "float32", "sparse": False,
+                "name": name}})
+
+        dense, reshape, permute = self.plain.topology()["model_config"]["config"]["layers"][1:]
+        layers = [
+            source("latent", self.latent_dim), source("label", len(self.labels)),
+            node({"class_name": "Concatenate", "config": {
+                "name": "concatenate_1", "trainable": True, "axis": -1}}, "latent", "label"),
+            node(dense, "concatenate_1"), node(reshape, dense["config"]["name"]),
+            node(permute, "reshape_1"),
+        ]
+        config = {"name": "generator", "layers": layers,
+                  "input_layers": [["latent", 0, 0], ["label", 0, 0]],
+                  "output_layers": [["permute_1", 0, 0]]}
+        return {"keras_version": "2.2.4", "backend": "tensorflow",
+                "model_config": {"class_name": "Model", "config": config}}
+
+    def random_weights(self, seed: int = 0) -> dict[str, np.ndarray]:
+        return self.plain.random_weights(seed)
+
+    def predict(self, latents: np.ndarray, rows: np.ndarray,
+                weights: dict[str, np.ndarray]) -> np.ndarray:
+        """What Keras computes for latents and label rows, in float64: [N, C, H, W]."""
+        return self.plain.predict(np.concatenate([latents, rows], axis=1), weights)
+
+    def reference_rows(self, count: int) -> np.ndarray:
+        """One-hot rows cycling through the classes, as the shared reference format has them."""
+        return np.eye(len(self.labels), dtype=np.float32)[np.arange(count) % len(self.labels)]

@@ -9,9 +9,14 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
-from bundle_factory import TinyGenerator, write_bundle
+from bundle_factory import LabelledGenerator, TinyGenerator, write_bundle
 
-from ml5_dcgan_tools.reference import Reference, reference_latents, write_reference
+from ml5_dcgan_tools.reference import (
+    REFERENCE_COUNT,
+    Reference,
+    reference_latents,
+    write_reference,
+)
 
 RUNTIME_ATOL = 1e-4
 
@@ -30,6 +35,27 @@ def tiny_bundle(folder: Path, *, seed: int = 0, description: str = "tiny test mo
                 "modelLatentDim": latent_dim, **manifest_fields}
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
+
+
+LABELLED = LabelledGenerator()
+
+
+def labelled_bundle(folder: Path, generator: LabelledGenerator = LABELLED, *,
+                    seed: int = 0) -> tuple[Path, dict[str, np.ndarray]]:
+    """A labelled bundle in the shared format: the two-input model, ``modelLabels`` in the
+    manifest, and a reference with one one-hot row per latent, every class at least once.
+    Returns the folder and the weights as TF.js sees them."""
+    weights = write_bundle(folder, generator.topology(), generator.random_weights(seed))
+    count = max(REFERENCE_COUNT, len(generator.labels))
+    latents = reference_latents(count, generator.latent_dim)
+    rows = generator.reference_rows(count)
+    outputs = generator.predict(latents, rows, weights).astype("f4")
+    write_reference(folder, Reference(latents, outputs, labels=rows), RUNTIME_ATOL)
+    manifest = {"description": "tiny labelled model", "model": "model.json",
+                "modelSize": generator.side, "modelLatentDim": generator.latent_dim,
+                "modelLabels": list(generator.labels)}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder, weights
 
 
 def git(repo: Path, *args: str) -> str:

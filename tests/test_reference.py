@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hostile_bundles import good_bundle
+from hosting import tiny_bundle
 
 from ml5_dcgan_tools.errors import UsageError
 from ml5_dcgan_tools.reference import (
@@ -36,6 +37,15 @@ def test_a_written_reference_reads_back_with_its_tolerance(tmp_path):
     assert reference.tolerance == pytest.approx(3e-5)
 
 
+def test_label_rows_read_back_and_old_references_have_none(tmp_path):
+    latents = np.zeros((2, 3), np.float32)
+    rows = np.array([[1, 0], [0.25, 0.75]], np.float32)
+    write_reference(tmp_path, Reference(latents, np.zeros((2, 3, 1, 1), np.float32), labels=rows),
+                    1e-4)
+    np.testing.assert_array_equal(read_reference(tmp_path / "reference.json").labels, rows)
+    assert read_reference(_written(tmp_path / "old")).labels is None
+
+
 BROKEN = {
     "outputs-a-number": lambda d: d.update(outputs=5),
     "outputs-file-a-list": lambda d: d["outputs"].update(file=["x"]),
@@ -47,6 +57,9 @@ BROKEN = {
     "latents-strings": lambda d: d.update(latents=[["a", "b", "c"]] * 2),
     "latents-empty": lambda d: d.update(latents=[]),
     "latents-missing": lambda d: d.pop("latents"),
+    "labels-ragged": lambda d: d.update(labels=[[1.0, 0.0], [1.0]]),
+    "labels-one-row-for-two-latents": lambda d: d.update(labels=[[1.0, 0.0]]),
+    "labels-not-finite": lambda d: d.update(labels=[[1.0, float("nan")]] * 2),
     "tolerance-negative": lambda d: d.update(tolerance=-1),
     "tolerance-a-string": lambda d: d.update(tolerance="1e-4"),
     "wrong-format": lambda d: d.update(format="something/else@1"),
@@ -82,6 +95,22 @@ def test_browser_check_refuses_a_malformed_reference_in_one_line(tmp_path):
     manifest = json.loads((bundle / "manifest.json").read_text())
     with pytest.raises(UsageError, match=r"reference\.json is unreadable"):
         _latents_and_outputs(bundle, manifest)
+
+
+def test_browser_check_refuses_labels_that_disagree_with_the_manifest(tmp_path):
+    bundle = tiny_bundle(tmp_path / "bundle")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    with pytest.raises(UsageError, match=r"label rows for 0 classes but manifest\.json names 2"):
+        _latents_and_outputs(bundle, {**manifest, "modelLabels": ["a", "b"]})
+
+
+def test_browser_check_without_reference_draws_every_label(tmp_path):
+    bundle = good_bundle(tmp_path / "bundle")
+    manifest = {**json.loads((bundle / "manifest.json").read_text()),
+                "modelLabels": ["a", "b", "c"]}
+    latents, rows, outputs = _latents_and_outputs(bundle, manifest)
+    assert outputs is None and len(latents) == 3
+    np.testing.assert_array_equal(rows, np.eye(3))
 
 
 @pytest.mark.slow

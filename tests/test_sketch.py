@@ -176,3 +176,21 @@ def test_cli_writes_the_classic_page_with_ml5_0_12(bundle, capsys):
     assert exited.value.code == 0
     assert f"wrote index.html, sketch.js into {bundle}" in capsys.readouterr().out
     assert "ml5@0.12.2" in (bundle / "index.html").read_text()
+
+
+def test_labelled_bundle_gets_the_ml5_1_page_with_a_picker(bundle):
+    (bundle / "manifest.json").write_text(json.dumps({**MANIFEST, "modelLabels": ["a", "b"]}))
+    write_sketch(bundle)
+    sketch = (bundle / "sketch.js").read_text()
+    assert "if (gan.labels.length) addLabelPicker();" in sketch
+    assert "gan.generate(walk.at, labelOptions())" in sketch
+
+
+def test_labelled_bundle_refuses_the_ml5_0_12_page_in_one_line(bundle, capsys):
+    (bundle / "manifest.json").write_text(json.dumps({**MANIFEST, "modelLabels": ["a", "b"]}))
+    with pytest.raises(SystemExit) as exited:
+        main(["sketch", str(bundle), "--ml5", "0.12"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ml5 0.12.2's own ml5.DCGAN takes a latent only" in err
+    assert "--ml5 1" in err and not (bundle / "sketch.js").exists()

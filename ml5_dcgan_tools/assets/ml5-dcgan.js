@@ -17,6 +17,13 @@
  *   const between = gan.interpolate(latentA, latentB, 0.5);  // spherical interpolation
  *   gan.latentDim; gan.size; gan.manifest; gan.dispose();
  *
+ * A labelled bundle (its manifest's "modelLabels" names the classes of the model's second
+ * input, a label row [null, K]) draws the class asked for, a mix, or a random one:
+ *
+ *   gan.labels;                               // ['cats', 'dogs'] ([] when unlabelled)
+ *   await gan.generate(latent, { label: 'cats' });  // also gan.generate({ label: 'cats' })
+ *   await gan.generate(latent, { label: { cats: 0.7, dogs: 0.3 } }); // weights >= 0, normalised
+ *
  * Where a host gives every uploaded file a URL of its own (the p5.js web editor swaps each quoted
  * file name in a sketch for its upload's URL), name model.json and its weight files too, the
  * weights in the order model.json lists them (this needs TensorFlow.js >= 3, as in ml5 1.x):
@@ -154,12 +161,17 @@
   /** Where height, width and channels are in the output, or a one-line reason it is no image. */
   function outputLayout(model, manifest) {
     const shape = JSON.stringify;
-    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-      return { problem: `has ${model.inputs.length} inputs and ${model.outputs.length} outputs` };
+    const inputs = model.inputs.length;
+    if (inputs < 1 || inputs > 2 || model.outputs.length !== 1) {
+      return { problem: `has ${inputs} inputs and ${model.outputs.length} outputs` };
     }
     const input = model.inputs[0].shape;
     if (input.length !== 2) {
       return { problem: `takes input ${shape(input)}, not a latent vector [null, N]` };
+    }
+    const label = inputs === 2 ? model.inputs[1].shape : null;
+    if (label && (label.length !== 2 || !(label[1] > 0))) {
+      return { problem: `takes a second input ${shape(label)}, not a label row [null, K]` };
     }
     const out = model.outputs[0].shape;
     const first = out.length === 4 && CHANNELS.includes(out[1]) && out[2] > 0 && out[3] > 0;
@@ -172,7 +184,58 @@
     const channelsFirst = first && !(last && out[1] === manifest.modelSize
       && out[2] === manifest.modelSize);
     const [channels, height, width] = channelsFirst ? out.slice(1) : [out[3], out[1], out[2]];
-    return { latentDim: input[1], channelsFirst, channels, height, width };
+    const labelCount = label ? label[1] : 0;
+    return { latentDim: input[1], labelCount, channelsFirst, channels, height, width };
+  }
+
+  /** Why the manifest's modelLabels and the model's label input disagree, or null. */
+  function labelsProblem(manifest, layout) {
+    const names = manifest.modelLabels === undefined ? [] : manifest.modelLabels;
+    if (!Array.isArray(names) || !names.every((name) => typeof name === 'string' && name)
+        || new Set(names).size !== names.length) {
+      return 'has "modelLabels" that is not a list of different, non-empty names';
+    }
+    if (names.length === layout.labelCount) return null;
+    if (!layout.labelCount) {
+      return `lists ${names.length} "modelLabels" but the model takes no label; `
+        + 'remove modelLabels or export the labelled generator';
+    }
+    return `lists ${names.length} "modelLabels" but the model's label input takes `
+      + `${layout.labelCount}; name every class of the model, in order, in modelLabels`;
+  }
+
+  /** The label row fed to the model: one-hot for a name, the normalised mix for an object of
+   * name -> weight, a random class for none. Errors name the known labels. */
+  function labelRow(label, labels) {
+    const known = `this model knows ${labels.map((name) => JSON.stringify(name)).join(', ')}`;
+    if (!labels.length) {
+      if (label === undefined || label === null) return null;
+      throw new Error('generate(): this model has no labels (its manifest has no "modelLabels"); '
+        + 'call generate() without a label');
+    }
+    const mix = typeof label === 'string' ? { [label]: 1 } : label;
+    const row = new Float32Array(labels.length);
+    if (mix === undefined || mix === null) {
+      row[Math.floor(Math.random() * labels.length)] = 1; // a class uniformly at random
+    } else if (typeof mix !== 'object' || Array.isArray(mix)) {
+      throw new Error(`generate(): a label is a name or an object of name -> weight; ${known}`);
+    } else {
+      const weights = labels.map(() => 0);
+      Object.entries(mix).forEach(([name, weight]) => {
+        if (!labels.includes(name)) {
+          throw new Error(`generate(): unknown label ${JSON.stringify(name)}; ${known}`);
+        }
+        if (!Number.isFinite(weight) || weight < 0) {
+          throw new Error(`generate(): the weight of label ${JSON.stringify(name)} must be a `
+            + `number >= 0, got ${String(weight)}`);
+        }
+        weights[labels.indexOf(name)] += weight;
+      });
+      const sum = weights.reduce((total, weight) => total + weight, 0);
+      if (!(sum > 0)) throw new Error(`generate(): every weight of the label mix is 0; ${known}`);
+      weights.forEach((weight, i) => { row[i] = weight / sum; });
+    }
+    return row;
   }
 
   function toLatent(values, latentDim, what) {
@@ -187,6 +250,12 @@
       throw new Error(`${what}: the latent holds a value that is not a finite number`);
     }
     return latent;
+  }
+
+  /** A plain object of options ({ label }), not a latent (an Array or a typed array). */
+  function isOptions(value) {
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      && !ArrayBuffer.isView(value);
   }
 
   function makeImage(raw, width, height) {
@@ -207,6 +276,7 @@
       this.manifest = null;
       this.latentDim = null;
       this.size = null;
+      this.labels = [];
       this.model = null;
       this.tf = null;
       this.disposed = false;
@@ -246,16 +316,27 @@
         root.console.warn(`ml5-dcgan.js: ${href} says modelSize ${manifest.modelSize} but the `
           + `model draws ${layout.height}x${layout.width} images`);
       }
+      const labelProblem = labelsProblem(manifest, layout);
+      if (labelProblem) {
+        model.dispose();
+        throw new Error(`the manifest ${href} ${labelProblem}`);
+      }
       Object.assign(this, {
         tf, model, manifest, layout, latentDim: layout.latentDim, size: layout.height,
+        labels: (manifest.modelLabels || []).slice(),
       });
       return this;
     }
 
-    /** Draws one image; with a callback, also calls callback(error, result). */
-    generate(latent, callback) {
-      if (typeof latent === 'function') [latent, callback] = [undefined, latent];
-      const result = this.draw(latent);
+    /** Draws one image: generate(latent?, options?, callback?), options { label }; with a
+     * callback, also calls callback(error, result). */
+    generate(latent, options, callback) {
+      const args = [latent, options, callback];
+      callback = args.find((arg) => typeof arg === 'function');
+      const rest = args.filter((arg) => typeof arg !== 'function');
+      [latent, options] = rest;
+      if (isOptions(latent) && 'label' in latent) [latent, options] = [undefined, latent];
+      const result = this.draw(latent, options);
       if (typeof callback !== 'function') return result;
       return result.then((value) => {
         callback(null, value);
@@ -263,10 +344,14 @@
       }, (error) => callback(error));
     }
 
-    async draw(given) {
+    async draw(given, options) {
       await this.ready;
       if (this.disposed) throw new Error('generate(): this DCGAN was disposed; load it again');
       const { tf, model, layout, latentDim } = this;
+      if (options !== undefined && options !== null && !isOptions(options)) {
+        throw new Error("generate(latent, options): options is an object, e.g. { label: 'cats' }");
+      }
+      const label = labelRow(options ? options.label : undefined, this.labels);
       let latent;
       if (given === undefined || given === null) {
         const noise = tf.randomNormal([1, latentDim]); // as ml5 0.12.2 samples
@@ -277,7 +362,8 @@
       }
       const { channels, height, width } = layout;
       const scaled = tf.tidy(() => {
-        let image = model.predict(tf.tensor2d(latent, [1, latentDim]));
+        const input = tf.tensor2d(latent, [1, latentDim]);
+        let image = model.predict(label ? [input, tf.tensor2d(label, [1, label.length])] : input);
         if (layout.channelsFirst) {
           image = image.reshape([channels, height, width]).transpose([1, 2, 0]);
         } else {
@@ -291,7 +377,9 @@
       } finally {
         scaled.dispose();
       }
-      return { raw, width, height, latent: Array.from(latent), image: makeImage(raw, width, height) };
+      const image = makeImage(raw, width, height);
+      const result = { raw, width, height, latent: Array.from(latent), image };
+      return label ? { ...result, label: Array.from(label) } : result;
     }
 
     /** The latent a fraction t of the way from a to b along the great circle (slerp). */

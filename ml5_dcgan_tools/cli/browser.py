@@ -68,6 +68,8 @@ def browser_check_command(ctx: click.Context, bundle: Path, stack: str, screensh
                        f"images each; {compared}")
         else:
             click.echo(f"FAIL {check.stack}: {check.problem}")
+        if check.skipped:
+            click.echo(f"  {check.skipped}")
         click.echo(f"  {runs_on}, {check.backend} backend"
                    + (f" ({check.webgl_renderer})" if check.webgl_renderer else ""))
         times = ", ".join(f"{step} {seconds:.1f} s" for step, seconds in check.seconds.items()

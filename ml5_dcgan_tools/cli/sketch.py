@@ -17,7 +17,9 @@ manifest.json and shows generated images, a "new image" button and a smooth late
 --ml5 1 (the default) is today's ml5: p5.js 2.x + ml5.js 1.4.0, which has no DCGAN of its
 own, so the page also gets ml5-dcgan.js (the loader every export carries) and the sketch calls
 ml5DCGAN("manifest.json") in an async setup(). --ml5 0.12 is the classic page: p5.js 1.x +
-ml5.js 0.12.2 and its built-in ml5.DCGAN.
+ml5.js 0.12.2 and its built-in ml5.DCGAN. A labelled bundle (its manifest names modelLabels)
+gets a picker: the class to draw and a slider that mixes it with a second class; ml5 0.12.2's
+ml5.DCGAN cannot pass a label, so such a bundle takes --ml5 1 only.
 
 By default the page goes into BUNDLE itself, so serving that folder is all it takes. With
 --out elsewhere, serve a folder that holds both (the command prints which). --offline copies

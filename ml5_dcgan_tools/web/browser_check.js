@@ -10,7 +10,9 @@
  * the bundle folder, so the page's "manifest.json" is the bundle's), whether its own sketch
  * must come up first (body[data-state] leaves "loading"), an optional screenshot path, and the
  * loads to do in it: a loader ("ml5.DCGAN", ml5's own in 0.12.2 or ml5-dcgan.js's in 1.x, or
- * "ml5DCGAN", the ml5-dcgan.js function), a manifest URL and the latents to draw. The RGBA bytes
+ * "ml5DCGAN", the ml5-dcgan.js function), a manifest URL and the latents to draw, with a
+ * labelled bundle also their label rows (given to generate() as { label } in the loader's public
+ * form: a one-hot row as the class name, any other row as name -> weight). The RGBA bytes
  * come back base64-encoded, or the one-line error; Python compares them. The result goes to a
  * file so that nothing Chromium prints can corrupt it.
  *
@@ -42,7 +44,13 @@ async function loadInPage(loads) {
   if (debug) info.webgl_renderer = gl.getParameter(debug.UNMASKED_RENDERER_WEBGL);
   const message = (error) => (error && error.message) || String(error);
   const ml5Major = window.ml5 ? parseInt(ml5.version, 10) : null;
-  for (const { loader, manifest, latents } of loads) {
+  // A label row as ml5-dcgan.js takes it: a class name when one-hot, else name -> weight.
+  const labelOf = (row, names) => {
+    const hot = row.findIndex((weight) => weight === 1);
+    if (hot >= 0 && row.every((weight, i) => i === hot || weight === 0)) return names[hot];
+    return Object.fromEntries(names.map((name, i) => [name, row[i]]));
+  };
+  for (const { loader, manifest, latents, labels } of loads) {
     const done = { loader, manifest, images: [], sizes: [], image_type: null, failed_at: null,
       error: null };
     info.loads.push(done);
@@ -58,10 +66,13 @@ async function loadInPage(loads) {
       Object.assign(done, { failed_at: 'load', error: message(error) });
       continue;
     }
-    for (const latent of latents) {
+    for (const [index, latent] of latents.entries()) {
       let result;
       try {
-        if (loader === 'ml5.DCGAN' && ml5Major === 0) {
+        if (labels) {
+          const label = labelOf(labels[index], gan.labels);
+          result = await gan.generate(Float32Array.from(latent), { label });
+        } else if (loader === 'ml5.DCGAN' && ml5Major === 0) {
           result = await gan.generate(undefined, Array.from(latent)); // ml5 needs an Array
         } else {
           result = await gan.generate(Float32Array.from(latent));

@@ -42,6 +42,9 @@ CHANNELS_LAST_FIX = ("the model outputs channels last [1, H, W, 3] but ml5 needs
                      "[1, 3, H, W]: export with `ml5-dcgan export --target ml5`, which appends "
                      "Permute((3, 1, 2))")
 _INTERNAL_FAILURE = 3  # browser_check.js's exit code when the request or the install is broken
+OWN_DCGAN_CANNOT_LABEL = ("ml5 0.12.2's own ml5.DCGAN skipped: it takes a latent only and cannot "
+                          "pass a label to this labelled model; ml5-dcgan.js draws it on this "
+                          "stack")
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class PagePlan:
 
     name: str
     folder: Path  # the page's own files, overlaid on the bundle (the page's files win)
-    loads: list[dict[str, Any]]  # {"loader", "manifest", "latents"}, in order
+    loads: list[dict[str, Any]]  # {"loader", "manifest", "latents", "labels"?}, in order
     screenshot: Path | None = None
 
 
@@ -80,7 +83,8 @@ class BrowserCheck:
     ``passed`` means the sketch page came up and every loader drew every image; with a
     reference (``compared``), also that every pixel is within ``tolerance`` levels of the
     Python reference. ``problem`` is one line saying what failed and how to fix it.
-    ``images`` counts the images of one loader.
+    ``images`` counts the images of one loader. ``skipped`` says which loader of the stack was
+    not tried, and why (ml5 0.12.2's own ml5.DCGAN on a labelled bundle).
     """
 
     bundle: Path
@@ -100,6 +104,7 @@ class BrowserCheck:
     screenshot: Path | None
     seconds: dict[str, float | None] = field(default_factory=dict)
     page_errors: list[str] = field(default_factory=list)
+    skipped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -138,7 +143,9 @@ def check_in_browser(bundle_dir: str | os.PathLike[str], *,
                      timeout: float = DEFAULT_TIMEOUT) -> list[BrowserCheck]:
     """On each stack, serve its page over ``bundle_dir``, open it in headless Chromium (one
     launch for all), and have each loader draw the reference latents (or a few random ones when
-    the bundle has no reference.json).
+    the bundle has no reference.json). A labelled bundle (``modelLabels``) is drawn with the
+    reference's label rows (a class by name, a mix as name -> weight) through ml5-dcgan.js;
+    ml5 0.12.2's own ml5.DCGAN, which cannot pass a label, is skipped there.
 
     Problems of the bundle come back in the results, one per stack; a missing Chromium or
     Node.js, or a broken install, raises :class:`UserError`. ``screenshot`` receives a PNG of
@@ -152,23 +159,38 @@ def check_in_browser(bundle_dir: str | os.PathLike[str], *,
                          fix=f"use one of {', '.join(STACKS)}")
     bundle = Path(bundle_dir)
     manifest = _read_manifest(bundle)
-    latents, outputs = _latents_and_outputs(bundle, manifest)
+    latents, labels, outputs = _latents_and_outputs(bundle, manifest)
     if outputs is not None:
         outputs = channels_first(outputs, manifest.get("modelSize"))
     shots = _screenshot_paths(screenshot, stacks)
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-browser-") as scratch:
-        pages = []
+        pages, used = [], {}
         for name in stacks:
-            stack = STACKS[name]
+            stack = used[name] = _for_labels(STACKS[name]) if labels is not None else STACKS[name]
             folder = Path(scratch) / name
             write_page(folder, "manifest.json", flavor=stack.flavor, offline=True)
-            loads = [{"loader": loader, "manifest": "manifest.json", "latents": latents.tolist()}
+            loads = [{"loader": loader, "manifest": "manifest.json", "latents": latents.tolist(),
+                      "labels": None if labels is None else labels.tolist()}
                      for loader in stack.loaders]
             pages.append(PagePlan(name, folder, loads, shots.get(name)))
         result = run_pages(bundle, pages, chromium=chromium, timeout=timeout,
                            model_prefix=_hosted_model_prefix(manifest))
-    return [_verdict(bundle, STACKS[page["name"]], page, result, outputs, shots.get(page["name"]))
-            for page in result["pages"]]
+    checks = []
+    for page in result["pages"]:
+        stack = used[page["name"]]
+        check = _verdict(bundle, stack, page, result, outputs, shots.get(page["name"]))
+        if stack.loaders != STACKS[stack.name].loaders:
+            check.skipped = OWN_DCGAN_CANNOT_LABEL
+        checks.append(check)
+    return checks
+
+
+def _for_labels(stack: Stack) -> Stack:
+    """The stack as it runs a labelled bundle: ml5 0.12.2's page without its own sketch (whose
+    ml5.DCGAN feeds the latent alone) and ml5-dcgan.js only; the other stacks as they are."""
+    if stack.name != "ml5-0.12.2":
+        return stack
+    return replace(stack, flavor=replace(stack.flavor, template=None), loaders=("ml5DCGAN",))
 
 
 def run_pages(bundle: Path, pages: list[PagePlan], *,
@@ -224,8 +246,10 @@ def _read_manifest(bundle: Path) -> dict[str, Any]:
 
 
 def _latents_and_outputs(bundle: Path, manifest: dict[str, Any]
-                         ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The reference latents and outputs; random latents and None without a reference."""
+                         ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """The reference latents, label rows (None when unlabelled) and outputs; without a
+    reference, random latents (one-hot rows cycling through ``modelLabels``) and no outputs."""
+    names = manifest.get("modelLabels")
     if (bundle / REFERENCE_FILE).is_file():
         try:
             reference = read_reference(bundle / REFERENCE_FILE)
@@ -233,16 +257,29 @@ def _latents_and_outputs(bundle: Path, manifest: dict[str, Any]
             raise UsageError(f"{REFERENCE_FILE} is unreadable: {error}", where=str(bundle),
                              fix=f"re-export the bundle, or delete {REFERENCE_FILE} and "
                                  f"{OUTPUTS_FILE} to check without comparing") from None
+        if (reference.labels is None) != (names is None) or (
+                reference.labels is not None and reference.labels.shape[1] != len(names)):
+            raise UsageError(f"{REFERENCE_FILE} has label rows for "
+                             f"{0 if reference.labels is None else reference.labels.shape[1]} "
+                             f"classes but manifest.json names {len(names or [])} modelLabels",
+                             where=str(bundle), fix="re-export the bundle")
         if reference.outputs.ndim != 4:
             raise UsageError(f"{REFERENCE_FILE} holds outputs of shape "
                              f"{list(reference.outputs.shape)}, not images [N, C, H, W]",
                              where=str(bundle), fix="re-export the bundle")
-        return reference.latents, reference.outputs
+        return reference.latents, reference.labels, reference.outputs
     latent_dim = manifest.get("modelLatentDim")
     if not isinstance(latent_dim, int) or latent_dim < 1:
         raise UsageError("manifest.json has no whole-number modelLatentDim", where=str(bundle),
                          fix="run `ml5-dcgan manifest validate` on it")
-    return reference_latents(UNREFERENCED_IMAGES, latent_dim), None
+    if names is None:
+        return reference_latents(UNREFERENCED_IMAGES, latent_dim), None, None
+    if not isinstance(names, list) or not names:
+        raise UsageError("manifest.json has modelLabels that is not a list of names",
+                         where=str(bundle), fix="run `ml5-dcgan manifest validate` on it")
+    count = max(UNREFERENCED_IMAGES, len(names))
+    rows = np.eye(len(names), dtype=np.float32)[np.arange(count) % len(names)]
+    return reference_latents(count, latent_dim), rows, None
 
 
 def _hosted_model_prefix(manifest: dict[str, Any]) -> str | None:

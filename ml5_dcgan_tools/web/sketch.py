@@ -20,6 +20,7 @@ from pathlib import Path
 from ..assets import LOADER, loader_bytes
 from ..errors import UsageError, UserError
 from ..files import write_atomically
+from ..jsonio import read_json_object
 from ..runtime.install import browser_package, browser_pins
 
 MANIFEST = "manifest.json"
@@ -174,12 +175,18 @@ def write_sketch(bundle_dir: str | Path, out_dir: str | Path | None = None, *,
                  force: bool = False) -> SketchPage:
     """Write the sketch page for ml5 ``ml5`` ("1" or "0.12") for the bundle in ``bundle_dir``
     into ``out_dir`` (default: the bundle folder itself, the layout that works when the folder
-    is served as it is)."""
+    is served as it is). A labelled bundle gets the ml5 1.x page only, whose sketch has a picker
+    for its labels: ml5 0.12.2's ml5.DCGAN cannot pass a label."""
     if ml5 not in FLAVORS:
         raise UsageError(f"unknown ml5 version {ml5!r}", fix=f"use one of {', '.join(FLAVORS)}")
     bundle_dir = Path(bundle_dir)
     folder = Path(out_dir) if out_dir is not None else bundle_dir
-    usable_manifest(bundle_dir)
+    manifest = usable_manifest(bundle_dir)
+    if ml5 == "0.12" and "modelLabels" in read_json_object(
+            manifest, what=MANIFEST, fix=f"run `ml5-dcgan manifest validate {manifest}`"):
+        raise UsageError("this bundle is labelled (modelLabels) but ml5 0.12.2's own ml5.DCGAN "
+                         "takes a latent only and cannot pass a label", where=str(manifest),
+                         fix="write the ml5 1.x page (--ml5 1): its ml5-dcgan.js draws each label")
     bundle_real, folder_real = bundle_dir.resolve(), folder.resolve()
     serve_root = Path(os.path.commonpath([bundle_real, folder_real]))
     manifest_url = Path(os.path.relpath(bundle_real / MANIFEST, folder_real)).as_posix()
