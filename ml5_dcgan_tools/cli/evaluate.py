@@ -25,9 +25,15 @@ Prints, each next to what real images give:
   diversity, near-duplicates       MODE COLLAPSE when samples are far less varied
   copies of training images        MEMORISING, naming the training images copied
 
+A labelled generator (trained with --labels) with --labels: DATA is read with its classes (class
+folders, or shapes) and the report adds, per class and overall, how often a classifier trained on
+DATA recognises the class a sample was asked for, next to how often it recognises held-out real
+images, and each class's Fréchet distance (--samples split evenly between the classes).
+
 \b
   ml5-dcgan evaluate runs/shapes --data shapes
   ml5-dcgan evaluate bundle --data photos/ --samples 5000 --json
+  ml5-dcgan evaluate runs/pets --data pets/ --labels
 
 Figures compare only at the same DATA, --samples and --seed. Exit code 0 even for poor
 numbers; 1 or 2 when SOURCE or DATA cannot be read.
@@ -41,14 +47,17 @@ numbers; 1 or 2 when SOURCE or DATA cannot be read.
               help="Images to generate (and real images to compare with).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Seed of the latents and of the real subset.")
+@click.option("--labels", is_flag=True,
+              help="Read DATA with its classes and measure whether a labelled generator draws "
+                   "the class it is asked for.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @checkpoint_option
-def evaluate_command(source: Path, data: str, samples: int, seed: int, as_json: bool,
-                     checkpoint: str) -> None:
+def evaluate_command(source: Path, data: str, samples: int, seed: int, labels: bool,
+                     as_json: bool, checkpoint: str) -> None:
     from ..evaluation import evaluate
 
     path, note = use_checkpoint(source, checkpoint)
-    report = evaluate(path, data, samples=samples, seed=seed)
+    report = evaluate(path, data, samples=samples, seed=seed, labels=labels)
     report.source = f"{source} ({note})" if note else str(source)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))

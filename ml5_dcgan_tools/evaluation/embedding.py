@@ -67,3 +67,14 @@ def embed(images: np.ndarray) -> np.ndarray:
     network = _network(images.shape[1])
     return np.concatenate([network(images[i:i + BATCH]).numpy()
                            for i in range(0, len(images), BATCH)]).astype(np.float64)
+
+
+def standardise(train: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale every feature by the training images' spread, so each layer of the embedding counts
+    by how it varies over the data, not by the size of its activations (the full-resolution
+    layer, which sees blur and pixel patterns, would otherwise be drowned by the deep ones).
+    The spread is floored at a tenth of the median one: a channel that the data never excites
+    would otherwise turn any sample that does excite it into an astronomic distance."""
+    mean, spread = train.mean(0), train.std(0)
+    spread = np.maximum(spread, 0.1 * np.median(spread) + 1e-12)
+    return (train - mean) / spread, (fake - mean) / spread

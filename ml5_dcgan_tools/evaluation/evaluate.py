@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import UsageError
 from .distribution import frechet_distance, kernel_distance
-from .embedding import embed
+from .embedding import embed, standardise
+from .labels import generator_inputs, label_adherence, label_width
 from .manifold import manifold_metrics
 from .memorisation import memorisation
 from .pattern import has_pattern, shared_pattern
@@ -51,17 +53,6 @@ def evaluate_images(fake: np.ndarray, train: np.ndarray, *, names: list[str] | N
     return report
 
 
-def standardise(train: np.ndarray, fake: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale every feature by the training images' spread, so each layer of the embedding counts
-    by how it varies over the data, not by the size of its activations (the full-resolution
-    layer, which sees blur and pixel patterns, would otherwise be drowned by the deep ones).
-    The spread is floored at a tenth of the median one: a channel that the data never excites
-    would otherwise turn any sample that does excite it into an astronomic distance."""
-    mean, spread = train.mean(0), train.std(0)
-    spread = np.maximum(spread, 0.1 * np.median(spread) + 1e-12)
-    return (train - mean) / spread, (fake - mean) / spread
-
-
 def _warnings(samples: int, training: int) -> list[str]:
     warnings = []
     if samples < MIN_STABLE:
@@ -76,17 +67,37 @@ def _warnings(samples: int, training: int) -> list[str]:
 
 
 def evaluate(source: Path, data: str, *, samples: int = 2000, seed: int = 0,
-             background: tuple[int, int, int] = (255, 255, 255)) -> QualityReport:
+             background: tuple[int, int, int] = (255, 255, 255),
+             labels: bool = False) -> QualityReport:
     """Sample `samples` images from SOURCE (a run folder, .keras or TF.js bundle) with latents
-    from `seed`, and compare them with DATA loaded at the generator's size."""
+    from `seed`, and compare them with DATA loaded at the generator's size. A labelled generator
+    is sampled with uniform labels; with `labels`, DATA is read with its classes and the report
+    adds how well the generator draws the class it is asked for (the samples split evenly)."""
     from ..data import load_images
     from ..generators import fixed_latents, generated_images, load_generator
 
     generator = load_generator(source)
-    fake = generated_images(generator, fixed_latents(samples, generator.input_shape[-1], seed))
-    image_set = load_images(data, fake.shape[1], background=background)
-    return evaluate_images(fake, image_set.images, names=image_names(data, image_set),
-                           source=str(source), seed=seed)
+    width = label_width(generator)
+    if labels and not width:
+        raise UsageError("--labels needs a labelled generator, and this one takes a latent only",
+                         where=str(source), fix="drop --labels, or evaluate a run trained with "
+                                                "--labels")
+    latents = fixed_latents(samples, generator.inputs[0].shape[-1], seed)
+    fake = generated_images(generator, generator_inputs(generator, latents, seed))
+    size = fake.shape[1]
+    image_set = (load_images(data, size, background=background, labels=True) if labels
+                 else load_images(data, size, background=background))
+    report = evaluate_images(fake, image_set.images, names=image_names(data, image_set),
+                             source=str(source), seed=seed)
+    if labels:
+        report.adherence = label_adherence(generator, image_set.images, image_set.labels,
+                                           image_set.class_names, samples=-(-samples // width),
+                                           seed=seed)
+    elif width:
+        report.warnings.append(f"the generator takes a label ({width} classes), drawn at random "
+                               "here; add --labels (DATA read with its classes) to measure "
+                               "whether it draws the class it is asked for")
+    return report
 
 
 def image_names(data: str, image_set: ImageSet) -> list[str]:

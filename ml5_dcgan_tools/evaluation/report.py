@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .labels import LabelAdherence
 from .manifold import Manifold
 from .memorisation import Memorisation
 
@@ -29,6 +30,7 @@ class QualityReport:
     patterned: bool
     fd_real: float | None = None  # two disjoint real subsets of this size: the floor
     kid_real: float | None = None
+    adherence: LabelAdherence | None = None  # a labelled generator evaluated with --labels
     warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -36,6 +38,8 @@ class QualityReport:
         for copy, name in zip(data["memorisation"]["copies"], self.copy_names, strict=True):
             copy["training_image"] = name
         del data["copy_names"]
+        if self.adherence is None:
+            del data["adherence"]
         return data
 
     def lines(self) -> list[str]:
@@ -61,6 +65,7 @@ class QualityReport:
                          f"{copy.ratio:.3f} of the data's usual spacing)")
         if len(mem.copies) > SHOWN_COPIES:
             lines.append(f"    ... and {len(mem.copies) - SHOWN_COPIES} more (--json lists all)")
+        lines += self.adherence.lines() if self.adherence else []
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return lines
 

@@ -28,7 +28,7 @@ from .layout import MANIFEST, sha256_file
 from .publisher import MODELS_DIR, NAME_PATTERN, STAGING_PREFIX
 from .text import GENERATED
 
-ENTRY_FROM_MANIFEST = ("description", "modelSize", "modelLatentDim", "license")
+ENTRY_FROM_MANIFEST = ("description", "modelSize", "modelLatentDim", "license", "modelLabels")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 A single static page, regenerated from ``index.json`` on every publish: no build step, works
 from any static host (GitHub Pages, raw hosting behind a CDN, ``ml5-dcgan serve``). Each card
 shows the model's sample grid; its button loads the real model with ml5.js 0.12.2's built-in
-``ml5.DCGAN`` and draws new images. The catalog is embedded as JSON inside a
+``ml5.DCGAN`` and draws new images; a labelled model (its manifest lists ``modelLabels``) loads
+through its folder's ``ml5-dcgan.js`` instead, since ml5.DCGAN cannot pass a label, and draws a
+row per label. The catalog is embedded as JSON inside a
 ``<script type="application/json">`` element and put on the page with ``textContent`` and
 DOM properties only, so text from manifests is data, never markup.
 """
@@ -14,7 +16,8 @@ import json
 from typing import Any
 
 from ..web.sketch import ML5_0_12
-from .model_card import CARD, SAMPLE
+from .layout import LOADER
+from .model_card import CARD, SAMPLE, model_labels
 from .text import GENERATED
 
 GALLERY = "index.html"
@@ -40,6 +43,9 @@ PAGE = """<!DOCTYPE html>
     .sample { width: 100%; aspect-ratio: 1; object-fit: contain; }
     .generated { display: flex; gap: 4px; flex-wrap: wrap; margin-top: 0.4rem; }
     .generated canvas { width: calc(25% - 3px); aspect-ratio: 1; }
+    .generated .row { display: flex; gap: 4px; align-items: center; width: 100%; }
+    .row .label { flex: 0 0 4.5rem; font-size: 0.8rem; overflow-wrap: anywhere; }
+    .row canvas { flex: 1; width: 0; }
     .status { margin-left: 0.5rem; color: #555; font-size: 0.85rem; }
     .model[data-state="error"] .status { color: #b00020; font-weight: bold; }
     button { font-size: 0.95rem; }
@@ -80,6 +86,36 @@ async function loadDCGAN(manifestHref) {
   }
 }
 
+// A labelled model needs the loader (ml5 0.12.2's ml5.DCGAN cannot pass a label): every
+// model folder carries the same ml5-dcgan.js, so the first one asked for serves them all.
+let loaderReady = null;
+function loadLoader(src) {
+  if (!loaderReady) {
+    loaderReady = new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = src;
+      script.onload = () => resolve(window.ml5DCGAN);
+      script.onerror = () => {
+        loaderReady = null;
+        reject(new Error(`${src}: the ml5-dcgan.js loader did not load`));
+      };
+      document.head.append(script);
+    });
+  }
+  return loaderReady;
+}
+
+async function loadModel(model) {
+  const folder = new URL(`${encodeURIComponent(model.name)}/`, document.baseURI);
+  const manifestHref = new URL('manifest.json', folder).href;
+  if (!model.labels) return loadDCGAN(manifestHref);
+  if (!model.loader) {
+    throw new Error('a labelled model needs its ml5-dcgan.js loader, which this folder lacks');
+  }
+  const ml5DCGAN = await loadLoader(new URL(model.loader, folder).href);
+  return ml5DCGAN(manifestHref);
+}
+
 function drawRaw(raw, canvas) {
   const side = Math.round(Math.sqrt(raw.length / 4));
   canvas.width = side;
@@ -88,22 +124,33 @@ function drawRaw(raw, canvas) {
     new ImageData(new Uint8ClampedArray(raw), side, side), 0, 0);
 }
 
+async function drawImages(generateOne, shelf) {
+  for (let i = 0; i < IMAGES_PER_CLICK; i += 1) {
+    const result = await generateOne();
+    const canvas = element('canvas');
+    drawRaw(result.raw, canvas);
+    shelf.append(canvas);
+  }
+}
+
 async function generate(model, card) {
   const status = card.querySelector('.status');
   const shelf = card.querySelector('.generated');
   card.dataset.state = 'loading';
   status.textContent = 'loading the model…';
   try {
-    if (!card.dcgan) {
-      const folder = new URL(`${encodeURIComponent(model.name)}/`, document.baseURI);
-      card.dcgan = await loadDCGAN(new URL('manifest.json', folder).href);
-    }
+    if (!card.dcgan) card.dcgan = await loadModel(model);
     shelf.replaceChildren();
-    for (let i = 0; i < IMAGES_PER_CLICK; i += 1) {
-      const result = await card.dcgan.generate();
-      const canvas = element('canvas');
-      drawRaw(result.raw, canvas);
-      shelf.append(canvas);
+    if (model.labels) {
+      for (const label of card.dcgan.labels) {
+        const row = element('div', 'row');
+        row.dataset.label = label;
+        row.append(element('span', 'label', label));
+        await drawImages(() => card.dcgan.generate(undefined, { label }), row);
+        shelf.append(row);
+      }
+    } else {
+      await drawImages(() => card.dcgan.generate(), shelf);
     }
     status.textContent = `ml5 ${ml5.version}, TF.js ${ml5.tf.getBackend()}`;
     card.dataset.state = 'ready';
@@ -135,7 +182,8 @@ function showCard(model) {
     `${Number(model.parameters).toLocaleString('en')} parameters`,
     `${(Number(model.bytes) / 1e6).toFixed(2)} MB`,
     model.license ? `licence ${model.license}` : 'no licence given',
-  ].join(' · ')));
+    model.labels ? `${model.labels.length} labels` : '',
+  ].filter(Boolean).join(' · ')));
   const button = element('button', null, 'generate');
   button.addEventListener('click', () => generate(model, card));
   card.append(button, element('span', 'status', ''), element('div', 'generated'));
@@ -169,6 +217,8 @@ def gallery_models(index: dict[str, Any]) -> list[dict[str, Any]]:
             "license": entry.get("license"),
             "sample": SAMPLE if SAMPLE in files else None,
             "card": CARD if CARD in files else None,
+            **({"labels": model_labels(entry), "loader": LOADER if LOADER in files else None}
+               if model_labels(entry) else {}),
         })
     return models
 

@@ -24,6 +24,7 @@ SAMPLE = "sample.png"
 WALK = "walk.gif"
 PIPELINE = "unconditional-image-generation"
 TAGS = ("dcgan", "gan", "ml5", "tfjs", "p5js", "image-generation")
+LABELLED_TAG = "class-conditional"
 ML5_CDN = "https://cdn.jsdelivr.net/npm/ml5@0.12.2/dist/ml5.min.js"
 MAX_TRAINING_BYTES = 64 * 1024
 MAX_TRAINING_FACTS = 30
@@ -88,6 +89,8 @@ def _front_matter(facts: CardFacts) -> str:
         lines.append(f"license: {yaml_string(str(manifest['license']).lower())}")
     lines += [f"library_name: {yaml_string('ml5')}", f"pipeline_tag: {yaml_string(PIPELINE)}",
               "tags:", *(f"- {yaml_string(tag)}" for tag in TAGS)]
+    if model_labels(manifest):
+        lines.append(f"- {yaml_string(LABELLED_TAG)}")
     datasets = [text for text in (manifest.get("trainingData"), facts.training.get("dataset"))
                 if isinstance(text, str) and plain(text)]
     if datasets:
@@ -120,6 +123,9 @@ def _body(facts: CardFacts) -> str:
                        ("Training data", "trainingData")):
         if manifest.get(key):
             rows.append((label, markdown_inline(manifest[key])))
+    if model_labels(manifest):
+        rows.append(("Labels", ", ".join(f"`{markdown_inline(name)}`"
+                                          for name in model_labels(manifest))))
     parts += ["## The model", "", "| | |", "|---|---|",
               *(f"| {label} | {value} |" for label, value in rows), ""]
     training = {k: v for k, v in facts.training.items() if k != "metrics"}
@@ -138,8 +144,20 @@ def _body(facts: CardFacts) -> str:
     return "\n".join(parts)
 
 
+def model_labels(manifest: dict[str, Any]) -> list[str]:
+    """The class names of a labelled model (``modelLabels`` in its manifest or catalog entry);
+    [] for any other."""
+    labels = manifest.get("modelLabels")
+    if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+        return []
+    return labels
+
+
 def _usage(facts: CardFacts, has_loader: bool) -> list[str]:
     url = json.dumps(facts.manifest_url)
+    labels = model_labels(facts.manifest)
+    if labels:
+        return _labelled_usage(url, labels, has_loader)
     lines = ["## Use it", "", "In a p5.js sketch with ml5.js 0.12.2 (its built-in DCGAN):", "",
              "```html", f'<script src="{ML5_CDN}"></script>', "<script>",
              f"ml5.DCGAN({url}).then(async (dcgan) => {{",
@@ -161,3 +179,26 @@ def _usage(facts: CardFacts, has_loader: bool) -> list[str]:
         lines += ["Today's ml5 (1.x) has no DCGAN; bundles exported by a current "
                   f"`ml5-dcgan export` carry `{LOADER}`, which adds one.", ""]
     return lines
+
+
+def _labelled_usage(url: str, labels: list[str], has_loader: bool) -> list[str]:
+    """A labelled model is drawn through the loader: ml5 0.12.2's own ml5.DCGAN feeds the
+    generator a latent only, so it cannot run a model that also takes a label."""
+    first, second = json.dumps(labels[0]), json.dumps(labels[-1])
+    lines = ["## Use it", "",
+             f"This model draws the class you ask for, one of its {len(labels)} labels "
+             f"({', '.join(f'`{markdown_inline(name)}`' for name in labels)}). ml5.js 0.12.2's "
+             f"own `ml5.DCGAN` cannot pass a label; the `{LOADER}` loader can, with ml5.js "
+             "0.12.2 or today's ml5 (1.x) on the page.", ""]
+    if not has_loader:
+        return [*lines, f"This folder has no `{LOADER}`: export the model again with a current "
+                        "`ml5-dcgan export`, which writes it.", ""]
+    return [*lines, "```html", f'<script src="{ML5_CDN}"></script>',
+            f'<script src="{LOADER}"></script>', "<script>",
+            f"const gan = await ml5DCGAN({url});",
+            "gan.labels;  // the class names, in the model's order",
+            f"const {{ image, raw }} = await gan.generate(undefined, {{ label: {first} }});",
+            "// between two classes (weights are normalised), e.g. for a slider:",
+            f"await gan.generate(undefined, {{ label: {{ {first}: 0.7, {second}: 0.3 }} }});",
+            "// no label: a class drawn at random",
+            "</script>", "```", ""]

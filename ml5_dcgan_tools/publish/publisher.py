@@ -30,7 +30,14 @@ from . import git
 from .catalog import INDEX, read_index, rendered, with_entry, write_catalog
 from .ci import init_ci
 from .layout import MANIFEST, MODEL, PublishedFile, describe, stage_model
-from .model_card import CARD, CardFacts, draw_pictures, read_training, render_card
+from .model_card import (
+    CARD,
+    CardFacts,
+    draw_pictures,
+    model_labels,
+    read_training,
+    render_card,
+)
 
 MODELS_DIR = Path("models", "dcgan")
 NAME_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?")
@@ -222,6 +229,7 @@ def _entry(name: str, manifest: dict[str, Any], parameters: int, files: list[Pub
         "modelSize": manifest.get("modelSize"),
         "modelLatentDim": manifest.get("modelLatentDim"),
         "license": manifest.get("license"),
+        **({"modelLabels": model_labels(manifest)} if model_labels(manifest) else {}),
         "author": manifest.get("author"),
         "parameters": parameters,
         "bytes": sum(file.bytes for file in files),
