@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UsageError
+from ..generators import label_width
 from .distribution import frechet_distance, kernel_distance
 from .embedding import embed, standardise
-from .labels import generator_inputs, label_adherence, label_width
+from .labels import generator_inputs, label_adherence
 from .manifold import manifold_metrics
 from .memorisation import memorisation
 from .pattern import has_pattern, shared_pattern

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UserError
+from ..generators import fixed_onehots, label_width
 from .distribution import frechet_distance
 from .embedding import embed, standardise
 
@@ -104,20 +105,12 @@ def label_adherence(generator: keras.Model, images: np.ndarray, labels: np.ndarr
                           verdict=_verdict(recognised, accuracy, 1 / count), classes=classes)
 
 
-def label_width(generator: keras.Model) -> int:
-    """K for a generator with a second ``label`` input [None, K]; 0 for a latent-only one."""
-    return int(generator.inputs[1].shape[-1]) if len(generator.inputs) > 1 else 0
-
-
 def generator_inputs(generator: keras.Model, latents: np.ndarray,
                      seed: int) -> np.ndarray | list[np.ndarray]:
     """What `generator` is fed for these latents: them alone, or with a one-hot label per row
     drawn uniformly (a labelled generator's whole output, as training draws its fakes)."""
     width = label_width(generator)
-    if not width:
-        return latents
-    classes = np.random.default_rng(seed).integers(0, width, len(latents))
-    return [latents, np.eye(width, dtype=np.float32)[classes]]
+    return [latents, fixed_onehots(len(latents), width, seed)] if width else latents
 
 
 def _split(labels: np.ndarray, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

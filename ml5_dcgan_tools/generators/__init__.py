@@ -5,7 +5,7 @@ exported TF.js bundle. Everything that uses a finished generator (``generate``, 
 ``export``, ``publish``) loads it here, without importing the training code.
 """
 
-from .pictures import fixed_latents, image_grid, latent_walk, save_png, to_uint8
+from .pictures import fixed_latents, fixed_onehots, image_grid, latent_walk, save_png, to_uint8
 from .run_folder import (
     CHECKPOINT_CHOICES,
     TRAINING_FACTS,
@@ -16,11 +16,12 @@ from .run_folder import (
     training_facts,
 )
 from .sampling import generated_images, sample_grid, walk_gif
-from .source import load_generator, source_labels
+from .source import label_width, load_generator, source_labels
 
 __all__ = [
     "CHECKPOINT_CHOICES", "TRAINING_FACTS", "RunFolder", "find_generator", "fixed_latents",
-    "generated_images", "image_grid", "latent_walk", "load_generator", "pick_generator",
+    "fixed_onehots", "generated_images", "image_grid", "label_width", "latent_walk",
+    "load_generator", "pick_generator",
     "read_best", "sample_grid", "save_png", "source_labels", "to_uint8", "training_facts",
     "walk_gif",
 ]

@@ -55,14 +55,19 @@ def load_generator(source: str | Path) -> Any:
                         fix="check the file was saved by Keras 3 (or Keras 2 as .h5)") from None
 
 
+def label_width(generator: Any) -> int:
+    """K for a generator with a second ``label`` input [None, K]; 0 for a latent-only one."""
+    return int(generator.inputs[1].shape[-1]) if len(generator.inputs) > 1 else 0
+
+
 def source_labels(source: str | Path, generator: Any = None) -> list[str]:
     """The class names of SOURCE's generator (pass it when already loaded), one per column of
     its `label` input: a run folder's config.json (also for a .keras inside one), a bundle's
     manifest modelLabels, else "0".."K-1"; [] for a generator that takes a latent only."""
     generator = generator if generator is not None else load_generator(source)
-    if len(generator.inputs) < 2:
+    width = label_width(generator)
+    if not width:
         return []
-    width = int(generator.inputs[1].shape[-1])
     source = Path(source)
     from ..validation.loading import is_bundle
 
