@@ -17,6 +17,9 @@ and for as many real held-out images, it prints:
     often);
   - classes: how many of the 24 (shape, colour) classes at least 0.5% of the samples are
     recognised in.
+A labelled SOURCE (trained with `--labels` on `shapes`) is also asked for each shape in turn:
+  - asked shape: per shape, of the samples drawn for it that the judge is sure of (p >= 0.9, not
+    "no clear shape"), the share it calls the asked shape.
 """
 
 from __future__ import annotations
@@ -145,6 +148,31 @@ def judge(model, images: np.ndarray, source: str) -> Judgement:
                      float(balance), int((joint >= CLASS_SHARE).sum()))
 
 
+def asked_shapes(model, generator, samples: int) -> dict[str, dict[str, float]]:
+    """Per asked shape: how many of its samples the judge is sure of, and how many of those are
+    the asked shape."""
+    import tensorflow as tf
+
+    from ml5_dcgan_tools.data.shapes import SHAPES
+    from ml5_dcgan_tools.generators import fixed_latents, generated_images
+
+    width = int(generator.inputs[1].shape[-1])
+    latents = fixed_latents(samples, int(generator.inputs[0].shape[-1]), 1)
+    result = {}
+    for index, shape_name in enumerate(SHAPES[:width]):
+        onehots = np.zeros((samples, width), np.float32)
+        onehots[:, index] = 1
+        images = generated_images(generator, [latents, onehots])
+        if images.shape[1] != SIZE:
+            images = tf.image.resize(images, (SIZE, SIZE), "area").numpy().round().astype(np.uint8)
+        shape = model.predict(images, batch_size=256, verbose=0)["shape"]
+        sure = shape[:, :UNCLEAR].max(1) >= RECOGNISED
+        right = shape[:, :UNCLEAR].argmax(1)[sure] == index
+        result[shape_name] = {"sure": float(sure.mean()),
+                              "asked_among_sure": float(right.mean()) if sure.any() else 0.0}
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sources", nargs="+", type=Path)
@@ -159,13 +187,20 @@ def main() -> None:
     model, accuracy = train_judge()
     rows = [judge(model, labelled_shapes(args.samples, SIZE, seed=3000)[0],
                   "real held-out shapes")]
+    asked = {}
     for source in args.sources:
         generator = load_generator(source)
-        rows.append(judge(model, generated_images(generator, fixed_latents(
-            args.samples, generator.input_shape[-1], 1)), str(source)))
+        latents = fixed_latents(args.samples, int(generator.inputs[0].shape[-1]), 1)
+        inputs = latents
+        if len(generator.inputs) > 1:  # labelled: uniform classes for the overall figures
+            from ml5_dcgan_tools.generators import fixed_onehots
+
+            inputs = [latents, fixed_onehots(args.samples, int(generator.inputs[1].shape[-1]), 1)]
+            asked[str(source)] = asked_shapes(model, generator, args.samples)
+        rows.append(judge(model, generated_images(generator, inputs), str(source)))
     if args.json:
-        print(json.dumps({"judge_accuracy": accuracy, "rows": [asdict(row) for row in rows]},
-                         indent=2))
+        print(json.dumps({"judge_accuracy": accuracy, "rows": [asdict(row) for row in rows],
+                          "asked_shapes": asked}, indent=2))
         return
     print(f"judge: held-out accuracy shape {accuracy['shape']:.3f}, colour "
           f"{accuracy['colour']:.3f}")
@@ -174,6 +209,11 @@ def main() -> None:
     for row in rows:
         print(f"| {row.source} | {row.shape_confidence:.2f} | {row.recognisable:.0%} | "
               f"{row.shape_balance:.2f} | {row.classes} |")
+
+    for source, shapes in asked.items():
+        print(f"{source}, each shape asked for: " + "; ".join(
+            f"{name} {figures['asked_among_sure']:.0%} of the {figures['sure']:.0%} it is sure of"
+            for name, figures in shapes.items()))
 
 
 if __name__ == "__main__":
