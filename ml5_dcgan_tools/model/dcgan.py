@@ -99,8 +99,9 @@ def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float =
         return keras.Model(image, logit, name="discriminator")
     label = keras.Input((num_classes,), name="label")
     pooled = layers.GlobalAveragePooling2D(name="pool", dtype="float32")(features)
-    embedded = layers.Dense(pooled.shape[-1], use_bias=False, kernel_initializer=_init(),
-                            name="embed", dtype="float32")(label)
+    # Keras' Glorot start, not DCGAN's N(0, 0.02): labels are followed sooner (lab log).
+    embedded = layers.Dense(pooled.shape[-1], use_bias=False, name="embed",
+                            dtype="float32")(label)
     projection = layers.Dot(axes=1, name="projection", dtype="float32")([embedded, pooled])
     logit = layers.Add(name="conditional_logit", dtype="float32")([logit, projection])
     return keras.Model([image, label], logit, name="discriminator")
