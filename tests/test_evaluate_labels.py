@@ -171,3 +171,25 @@ def test_evaluate_labels_reports_adherence_per_class(tmp_path: Path, drawable, c
     assert [c["name"] for c in adherence["classes"]] == CLASSES
     assert adherence["samples"] == 30 and adherence["recognised"] > 0.6
     assert not any("takes a label" in w for w in report["warnings"])
+
+
+def test_evaluate_labels_reads_an_idx_files_labels(tmp_path: Path, drawable, capsys) -> None:
+    """An IDX DATA file (grey, like MNIST) takes its labels file with --idx-labels."""
+    images, labels = labelled_shapes(240, SIZE, seed=6)
+    grey = images.mean(axis=-1).astype(np.uint8)
+    for name, array, code in (("images-idx3-ubyte", grey, 3), ("labels-idx1-ubyte",
+                                                                labels[:, 0].astype(np.uint8), 1)):
+        header = bytes([0, 0, 0x08, code]) + b"".join(
+            int(side).to_bytes(4, "big") for side in array.shape)
+        (tmp_path / name).write_bytes(header + array.tobytes())
+    picking_generator(drawable, follows=True).save(tmp_path / "labelled.keras")
+    code, output = _run("evaluate", str(tmp_path / "labelled.keras"), "--data",
+                        str(tmp_path / "images-idx3-ubyte"), "--labels", "--idx-labels",
+                        str(tmp_path / "labels-idx1-ubyte"), "--samples", "90", "--json",
+                        capsys=capsys)
+    assert code == 0, output
+    adherence = json.loads(output[output.index("{"):output.rindex("}") + 1])["adherence"]
+    assert [c["name"] for c in adherence["classes"]] == ["0", "1", "2"]
+    code, output = _run("evaluate", str(tmp_path / "labelled.keras"), "--data",
+                        str(tmp_path / "images-idx3-ubyte"), "--labels", capsys=capsys)
+    assert code != 0 and output.count("\n") == 1 and "labels" in output

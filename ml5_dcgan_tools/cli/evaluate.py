@@ -26,9 +26,10 @@ Prints, each next to what real images give:
   copies of training images        MEMORISING, naming the training images copied
 
 A labelled generator (trained with --labels) with --labels: DATA is read with its classes (class
-folders, or shapes) and the report adds, per class and overall, how often a classifier trained on
-DATA recognises the class a sample was asked for, next to how often it recognises held-out real
-images, and each class's Fréchet distance (--samples split evenly between the classes).
+folders, shapes, or an IDX file with --idx-labels) and the report adds, per class and overall,
+how often a classifier trained on DATA recognises the class a sample was asked for, next to how
+often it recognises held-out real images, and each class's Fréchet distance (--samples split
+evenly between the classes).
 
 \b
   ml5-dcgan evaluate runs/shapes --data shapes
@@ -50,14 +51,18 @@ numbers; 1 or 2 when SOURCE or DATA cannot be read.
 @click.option("--labels", is_flag=True,
               help="Read DATA with its classes and measure whether a labelled generator draws "
                    "the class it is asked for.")
+@click.option("--idx-labels", type=click.Path(path_type=Path),
+              help="With --labels and an IDX DATA file: its labels file "
+                   "(e.g. train-labels-idx1-ubyte).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @checkpoint_option
 def evaluate_command(source: Path, data: str, samples: int, seed: int, labels: bool,
-                     as_json: bool, checkpoint: str) -> None:
+                     idx_labels: Path | None, as_json: bool, checkpoint: str) -> None:
     from ..evaluation import evaluate
 
     path, note = use_checkpoint(source, checkpoint)
-    report = evaluate(path, data, samples=samples, seed=seed, labels=labels)
+    report = evaluate(path, data, samples=samples, seed=seed, labels=labels,
+                      idx_labels=idx_labels)
     report.source = f"{source} ({note})" if note else str(source)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))

@@ -69,7 +69,7 @@ def _warnings(samples: int, training: int) -> list[str]:
 
 def evaluate(source: Path, data: str, *, samples: int = 2000, seed: int = 0,
              background: tuple[int, int, int] = (255, 255, 255),
-             labels: bool = False) -> QualityReport:
+             labels: bool = False, idx_labels: str | Path | None = None) -> QualityReport:
     """Sample `samples` images from SOURCE (a run folder, .keras or TF.js bundle) with latents
     from `seed`, and compare them with DATA loaded at the generator's size. A labelled generator
     is sampled with uniform labels; with `labels`, DATA is read with its classes and the report
@@ -86,7 +86,8 @@ def evaluate(source: Path, data: str, *, samples: int = 2000, seed: int = 0,
     latents = fixed_latents(samples, generator.inputs[0].shape[-1], seed)
     fake = generated_images(generator, generator_inputs(generator, latents, seed))
     size = fake.shape[1]
-    image_set = (load_images(data, size, background=background, labels=True) if labels
+    image_set = (load_images(data, size, background=background, labels=True,
+                             idx_labels_file=str(idx_labels) if idx_labels else None) if labels
                  else load_images(data, size, background=background))
     report = evaluate_images(fake, image_set.images, names=image_names(data, image_set),
                              source=str(source), seed=seed)
