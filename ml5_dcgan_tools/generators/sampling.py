@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UsageError
+from ..reference import reference_labels
 from .pictures import (
     class_rows,
     fixed_latents,
@@ -48,9 +49,9 @@ def class_onehots(names: list[str], label: str | None, count: int,
     if label is not None and label not in names:
         raise UsageError(f"unknown label {label!r}", where=where,
                          fix=f"use one of the generator's labels: {', '.join(names)}")
-    classes = (np.full(count, names.index(label)) if label is not None
-               else np.arange(count) % len(names))
-    return np.eye(len(names), dtype=np.float32)[classes]
+    if label is None:
+        return reference_labels(count, len(names))
+    return np.eye(len(names), dtype=np.float32)[np.full(count, names.index(label))]
 
 
 def _latent_dim(generator: keras.Model) -> int:
