@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from ml5_dcgan_tools.errors import UsageError
-from ml5_dcgan_tools.training.config import TrainConfig, read_settings
+from ml5_dcgan_tools.training.config import (
+    LABELLED_LATENT_DIM,
+    LATENT_DIM,
+    TrainConfig,
+    read_settings,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +65,30 @@ def test_a_runs_config_json_is_read_back_field_for_field(tmp_path: Path) -> None
                            background=(0, 0, 0), update_order="alternating", minutes=2.5)
     original.save(tmp_path / "config.json", {"run": {"steps_per_epoch": 2}})
     assert TrainConfig(**read_settings(tmp_path / "config.json")) == original
+
+
+def test_a_labelled_run_defaults_to_the_shorter_latent_unless_one_is_set(tmp_path: Path) -> None:
+    assert TrainConfig(data="shapes").latent_dim == LATENT_DIM == 128
+    assert TrainConfig(data="shapes", labels=True).latent_dim == LABELLED_LATENT_DIM == 32
+    assert TrainConfig(data="shapes", labels=True, latent_dim=100).latent_dim == 100
+    settings = read_settings(_write(tmp_path, "labels = true\nlatent_dim = 64\n"))
+    assert TrainConfig(data="shapes", **settings).latent_dim == 64
+
+
+@pytest.mark.parametrize(("args", "latent"), [
+    ((), 128), (("--labels",), 32), (("--labels", "--latent-dim", "100"), 100)])
+def test_the_command_line_resolves_the_latent_default(monkeypatch, tmp_path: Path, args: tuple,
+                                                       latent: int) -> None:
+    from click.testing import CliRunner
+
+    from ml5_dcgan_tools import training
+    from ml5_dcgan_tools.cli import cli
+
+    started = []
+    monkeypatch.setattr(training, "train", lambda config, out, quiet: started.append(config))
+    result = CliRunner().invoke(cli, ["train", "shapes", "--out", str(tmp_path / "run"), *args])
+    assert result.exit_code == 0, result.output
+    assert started[0].latent_dim == latent
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -122,6 +151,9 @@ def test_every_setting_is_documented_with_its_default() -> None:
         if field.name in ("data", "minutes", "background", "update_order", "distribute"):
             continue
         documented = row.split("|")[2].strip()
+        if field.name == "latent_dim":
+            assert documented == f"{LATENT_DIM}; {LABELLED_LATENT_DIM} with `labels`"
+            continue
         default = field.default
         assert documented == (str(default).lower() if isinstance(default, bool)
                               else f"{default:g}" if isinstance(default, float)

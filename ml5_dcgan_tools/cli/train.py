@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import UsageError
-from ..training.config import TrainConfig, read_settings
+from ..training.config import LABELLED_LATENT_DIM, LATENT_DIM, TrainConfig, read_settings
 from .checkpoint import checkpoint_option, use_checkpoint
 
 DEFAULTS = TrainConfig(data="")
@@ -58,8 +58,9 @@ exits; Ctrl-C again skips that evaluation. --resume continues exactly where it s
               help="Base channel width of both networks: 32 draws better pictures per minute on "
                    "a laptop CPU; 64 is ml5's own model size, for long runs.")
 @click.option("--batch-size", type=int, default=DEFAULTS.batch_size, show_default=True)
-@click.option("--latent-dim", type=int, default=DEFAULTS.latent_dim, show_default=True,
-              help="Length of the latent vector (ml5's own models: 128).")
+@click.option("--latent-dim", type=int, default=None,
+              help=f"Length of the latent vector  [default: {LATENT_DIM}, as ml5's own models; "
+                   f"{LABELLED_LATENT_DIM} with --labels, which it then follows better]")
 @click.option("--augment/--no-augment", default=DEFAULTS.augment, show_default=True,
               help="DiffAugment (colour, translation, cutout): for a few hundred images.")
 @click.option("--ema/--no-ema", default=DEFAULTS.ema, show_default=True,

@@ -23,13 +23,15 @@ UPDATE_ORDERS = ("simultaneous", "alternating")
 # What a run's config.json holds besides the recipe: facts about the run, not settings.
 RUN_FACTS_KEY = "run"
 CLASS_NAMES_KEY = "class_names"  # a labelled run's classes, a fact of its data
+LATENT_DIM = 128  # ml5's own models
+LABELLED_LATENT_DIM = 32  # a labelled generator follows its label far better (lab log 2026-12-02)
 
 
 @dataclass
 class TrainConfig:
     data: str
     size: int = 64
-    latent_dim: int = 128
+    latent_dim: int | None = None  # LATENT_DIM, or LABELLED_LATENT_DIM for a labelled run
     width: int = 32  # base width of both networks: 32 draws better pictures per CPU minute than 64
     epochs: int = 25
     batch_size: int = 32  # twice the updates per image of 64: faster early progress
@@ -58,6 +60,10 @@ class TrainConfig:
     minutes: float | None = None  # stop (resumably) after this much training time per session
     labels: bool = False  # a conditional DCGAN: DATA's class folders, shapes, or idx_labels
     idx_labels: str | None = None  # the IDX labels file that goes with an IDX images DATA
+
+    def __post_init__(self) -> None:
+        if self.latent_dim is None:
+            self.latent_dim = LABELLED_LATENT_DIM if self.labels else LATENT_DIM
 
     def check(self) -> None:
         """Refuse values that would fail later, deep inside TensorFlow, naming the setting."""
@@ -165,7 +171,7 @@ def _typed(name: str, value: Any, annotation: str, path: Path) -> Any:
         if isinstance(value, bool):
             return value
         expected = "true or false"
-    elif annotation == "int":
+    elif annotation.startswith("int"):
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         expected = "a whole number"
