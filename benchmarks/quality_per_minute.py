@@ -43,8 +43,8 @@ OUR_RECIPE = ("--width", "32", "--batch-size", "32", "--latent-dim", "128")
 def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
              flags: str = "") -> tuple[np.ndarray, dict]:
     from ml5_dcgan_tools.generators.pictures import fixed_latents
-    from ml5_dcgan_tools.generators.sampling import generated_images
     from ml5_dcgan_tools.generators.run_folder import pick_generator
+    from ml5_dcgan_tools.generators.sampling import generated_images
     from ml5_dcgan_tools.generators.source import load_generator
 
     run = Path(tempfile.mkdtemp(prefix=f"ours-{seed}-", dir=scratch))
@@ -60,7 +60,9 @@ def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
     steps = records[-1]["step"]
     rates = [r["images_per_sec"] for r in records if r["step"] > config["log_every"]] or [
         r["images_per_sec"] for r in records]  # the first line's rate includes compiling
-    return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1)}
+    patterns = [r["eval_pattern"] for r in records if "eval_pattern" in r]  # each evaluation's
+    return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1),
+                  "pattern_per_evaluation": patterns}
 
 
 def run_peer(data: str, size: int, minutes: float, seed: int, scratch: Path,
