@@ -8,11 +8,14 @@ update on the same fake batch. Tuning, as an engineer would on a CPU: `channels_
 `bfloat16` autocast of the forward passes (losses stay float32) where the CPU has bfloat16
 instructions (elsewhere it is emulated and far slower).
 
-    python benchmarks/pytorch_dcgan.py --data DATA --minutes 4 --seed 0 --samples out.npy
+    python benchmarks/pytorch_dcgan.py --data DATA --minutes 4 --seed 0 --samples out.npy \
+        [--width 64 --batch-size 64 --latent-dim 100]
 
 trains on DATA (anything `ml5-dcgan train` reads, decoded by ml5-dcgan's own loader so both see
 the same pixels) for that much training time and saves uint8 samples from the generator in
-inference mode, as an exported model is used. Needs torch (pip install torch==2.13.0).
+inference mode, as an exported model is used. --width, --batch-size and --latent-dim change the
+example's recipe (e.g. to ml5-dcgan's 32 / 32 / 128, so that a comparison is of the trainers).
+Needs torch (pip install torch==2.13.0).
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ def build(latent_dim: int = LATENT, width: int = WIDTH, size: int = SIZE, *,
     return Peer(generator, step, latent_dim)
 
 
-def train_for(images: np.ndarray, minutes: float, seed: int, **options
+def train_for(images: np.ndarray, minutes: float, seed: int, batch_size: int = BATCH, **options
               ) -> tuple[Peer, int, float]:
     """Train on uint8 images (N, size, size, 3), shuffled each epoch, until `minutes` of training
     have passed; returns the peer, its steps and its images/s. `options`: build's."""
@@ -120,12 +123,12 @@ def train_for(images: np.ndarray, minutes: float, seed: int, **options
     deadline = started + 60 * minutes
     while time.monotonic() < deadline:
         order = torch.randperm(len(pixels), generator=generator)
-        for first in range(0, len(order) - BATCH + 1, BATCH):  # drop_last, as the loader would
-            peer.step(pixels[order[first:first + BATCH]].float() / 127.5 - 1.0)
+        for first in range(0, len(order) - batch_size + 1, batch_size):  # drop_last, as ours
+            peer.step(pixels[order[first:first + batch_size]].float() / 127.5 - 1.0)
             steps += 1
             if time.monotonic() >= deadline:
                 break
-    return peer, steps, steps * BATCH / (time.monotonic() - started)
+    return peer, steps, steps * batch_size / (time.monotonic() - started)
 
 
 def samples(peer: Peer, count: int, seed: int) -> np.ndarray:
@@ -147,11 +150,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, choices=(32, 64), default=SIZE)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--samples", required=True, help="where to save the .npy of samples")
+    parser.add_argument("--width", type=int, default=WIDTH)
+    parser.add_argument("--batch-size", type=int, default=BATCH)
+    parser.add_argument("--latent-dim", type=int, default=LATENT)
     args = parser.parse_args()
     from ml5_dcgan_tools.data import load_images
 
     images = load_images(args.data, args.size, progress=False).images
-    peer, steps, rate = train_for(images, args.minutes, args.seed)
+    peer, steps, rate = train_for(images, args.minutes, args.seed, args.batch_size,
+                                  width=args.width, latent_dim=args.latent_dim)
     np.save(args.samples, samples(peer, args.count, args.seed + 1))
     print(json.dumps({"steps": steps, "images_per_sec": round(rate, 1)}))
 

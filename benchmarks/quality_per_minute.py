@@ -1,6 +1,6 @@
 """Picture quality per minute of training: `ml5-dcgan train` with its defaults against the
-pytorch/examples DCGAN (pytorch_dcgan.py), same data, same minutes, same image size, several
-seeds.
+pytorch/examples DCGAN (pytorch_dcgan.py) as written and trained with our recipe's width, batch
+and latent, same data, same minutes, same image size, several seeds.
 
     python benchmarks/quality_per_minute.py --dataset mnist=TRAIN_IDX[,HELDOUT_IDX] \\
         [--dataset fashion=...] [--minutes 4] [--seeds 0 1 2] [--out quality-per-minute]
@@ -36,11 +36,14 @@ from PIL import Image
 HERE = Path(__file__).parent
 SAMPLES = 2000
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+# TrainConfig's width, batch size and latent length, for the peer that trains with our recipe.
+OUR_RECIPE = ("--width", "32", "--batch-size", "32", "--latent-dim", "128")
 
 
 def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
              flags: str = "") -> tuple[np.ndarray, dict]:
     from ml5_dcgan_tools.generators.pictures import fixed_latents
+    from ml5_dcgan_tools.generators.run_folder import pick_generator
     from ml5_dcgan_tools.generators.sampling import generated_images
     from ml5_dcgan_tools.generators.source import load_generator
 
@@ -51,33 +54,37 @@ def run_ours(data: str, size: int, minutes: float, seed: int, scratch: Path,
                    env=ENV, check=True)
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     config = json.loads((run / "config.json").read_text())
-    generator = load_generator(run)
+    generator = load_generator(pick_generator(run)[0])  # what `export` takes: the best
     fake = generated_images(generator, fixed_latents(SAMPLES, generator.input_shape[-1],
                                                      seed + 1))
     steps = records[-1]["step"]
     rates = [r["images_per_sec"] for r in records if r["step"] > config["log_every"]] or [
         r["images_per_sec"] for r in records]  # the first line's rate includes compiling
-    return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1)}
+    patterns = [r["eval_pattern"] for r in records if "eval_pattern" in r]  # each evaluation's
+    return fake, {"steps": steps, "images_per_sec": round(statistics.median(rates), 1),
+                  "pattern_per_evaluation": patterns}
 
 
-def run_peer(data: str, size: int, minutes: float, seed: int,
-             scratch: Path) -> tuple[np.ndarray, dict]:
+def run_peer(data: str, size: int, minutes: float, seed: int, scratch: Path,
+             recipe: tuple[str, ...] = ()) -> tuple[np.ndarray, dict]:
     out = scratch / f"peer-{seed}.npy"
     result = subprocess.run([sys.executable, str(HERE / "pytorch_dcgan.py"), "--data", data,
                              "--size", str(size), "--minutes", str(minutes), "--seed", str(seed),
-                             "--count", str(SAMPLES), "--samples", str(out)],
+                             "--count", str(SAMPLES), "--samples", str(out), *recipe],
                             env=ENV, check=True, capture_output=True, text=True)
     return np.load(out), json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def trainers(variants: list[str], defaults: bool, peer: bool) -> dict[str, Callable]:
-    """Our defaults, each NAME=FLAGS variant of them (an ablation), and the peer."""
+    """Our defaults, each NAME=FLAGS variant of them (an ablation), and the peer: as the example
+    has it, and with our recipe's width, batch and latent (so a lead is the trainer's too)."""
     runs: dict[str, Callable] = {"ml5-dcgan (defaults)": run_ours} if defaults else {}
     for variant in variants:
         name, _, flags = variant.partition("=")
         runs[f"ml5-dcgan {name}"] = functools.partial(run_ours, flags=flags)
     if peer:
         runs["pytorch/examples DCGAN"] = run_peer
+        runs["PyTorch, ml5-dcgan's recipe"] = functools.partial(run_peer, recipe=OUR_RECIPE)
     return runs
 
 

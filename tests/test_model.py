@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from ml5_dcgan_tools.contract import LAYER_CLASSES
-from ml5_dcgan_tools.model import SIZES, build_discriminator, build_generator, count_parameters
+from ml5_dcgan_tools.evaluation.pattern import shared_pattern
+from ml5_dcgan_tools.model import (
+    SIZES,
+    build_discriminator,
+    build_generator,
+    count_parameters,
+    start_without_checkerboard,
+)
 
 
 def test_default_generator_is_the_size_of_ml5s_own_models() -> None:
@@ -47,6 +54,26 @@ def test_generator_output_is_in_tanh_range_and_saves_in_safe_mode(tmp_path: Path
 def test_weights_start_from_dcgan_initialisation() -> None:
     kernel = build_generator().get_layer("up8").kernel.numpy()
     assert abs(kernel.mean()) < 1e-3 and abs(kernel.std() - 0.02) < 1e-3
+
+
+def test_a_checkerboard_free_start_draws_no_grid() -> None:
+    """DCGAN's random start stamps the transposed convolutions' grid on every sample; the boxed
+    kernels give all four output phases the same weights, so the shared grid is gone."""
+    latents = np.random.default_rng(0).standard_normal((64, 16)).astype("float32")
+
+    def grid_share(generator: keras.Model) -> float:
+        images = generator.predict(latents, verbose=0)
+        scaled = (images - images.min()) / (images.max() - images.min()) * 255
+        return shared_pattern(scaled.astype(np.uint8))
+
+    keras.utils.set_random_seed(0)
+    generator = build_generator(32, latent_dim=16, width=8)
+    before = grid_share(generator)
+    start_without_checkerboard(generator)
+    kernel = keras.ops.convert_to_numpy(generator.get_layer("to_rgb").kernel)
+    phases = [kernel[i::2, j::2].sum(axis=(0, 1)) for i in (0, 1) for j in (0, 1)]
+    assert all(np.allclose(phase, phases[0], atol=1e-6) for phase in phases)
+    assert before > 0.2 and grid_share(generator) < 0.05
 
 
 def test_unsupported_size_is_refused() -> None:

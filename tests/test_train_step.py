@@ -93,3 +93,18 @@ def test_recipe_switches_reach_every_saved_generator(tmp_path: Path) -> None:
 def test_bad_recipe_values_are_refused_before_training(overrides: dict, message: str) -> None:
     with pytest.raises(UserError, match=message):
         _config(**overrides).check()
+
+
+@pytest.mark.parametrize("ema", [False, True])
+def test_checkerboard_free_start_reaches_the_generator_and_its_average(ema: bool) -> None:
+    from ml5_dcgan_tools.training.gan import Gan
+
+    gan = Gan.build(_config(checkerboard_free_start=True, ema=ema), loss_scaling=False)
+    for generator in [gan.generator] + ([gan.ema] if ema else []):
+        kernel = generator.get_layer("up16").kernel.numpy()
+        phases = [kernel[i::2, j::2].sum(axis=(0, 1)) for i in (0, 1) for j in (0, 1)]
+        assert all(np.allclose(phase, phases[0], atol=1e-6) for phase in phases)
+    plain = Gan.build(_config(ema=ema), loss_scaling=False).generator.get_layer("up16").kernel
+    corners = plain.numpy()[0::2, 0::2].sum(axis=(0, 1)) - plain.numpy()[1::2, 1::2].sum(
+        axis=(0, 1))
+    assert np.abs(corners).max() > 1e-3  # DCGAN's own start: the phases differ

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import keras
+import numpy as np
 from keras import layers
 
 SIZES = (32, 64, 128, 256)
@@ -105,6 +106,19 @@ def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float =
     projection = layers.Dot(axes=1, name="projection", dtype="float32")([embedded, pooled])
     logit = layers.Add(name="conditional_logit", dtype="float32")([logit, projection])
     return keras.Model([image, label], logit, name="discriminator")
+
+
+def start_without_checkerboard(generator: keras.Model) -> None:
+    """Redraw every stride-2 transposed convolution's kernel as a 3x3 kernel convolved with a 2x2
+    box (Aitken et al., 2017): the four output phases then sum the same weights, so the untrained
+    generator draws no grid for the discriminator to train away. Training only: not a layer."""
+    for layer in generator.layers:
+        if isinstance(layer, layers.Conv2DTranspose):
+            rows, cols, outputs, inputs = layer.kernel.shape
+            small = keras.random.normal((rows - 1, cols - 1, outputs, inputs), stddev=0.01)
+            padded = np.pad(keras.ops.convert_to_numpy(small), ((1, 1), (1, 1), (0, 0), (0, 0)))
+            boxed = padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
+            layer.kernel.assign(boxed.astype(layer.kernel.dtype))
 
 
 def count_parameters(model: keras.Model) -> int:

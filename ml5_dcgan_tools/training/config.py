@@ -49,6 +49,7 @@ class TrainConfig:
     bn_momentum: float = 0.9
     bn_epsilon: float = 1e-3
     project_bias: bool = True  # the generator's Dense projection, as in ml5's own models
+    checkerboard_free_start: bool = False  # transposed convolutions start without a grid
     background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
     # bfloat16 on CPUs, float16 on GPUs: only when asked, as it has not been shown to draw as well.
     mixed_precision: bool = False

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from ..model import build_discriminator, build_generator
+from ..model import build_discriminator, build_generator, start_without_checkerboard
 from .augment import diff_augment
 from .config import TrainConfig
 from .ema import STATISTICS_EVERY, ema_decay, update_ema
@@ -30,6 +30,8 @@ class Gan:
         """Call inside the distribution strategy's scope, under the run's dtype policy."""
         architecture = config.generator_architecture(num_classes)
         generator = build_generator(**architecture)
+        if config.checkerboard_free_start:
+            start_without_checkerboard(generator)
         discriminator = build_discriminator(config.size, config.width,
                                             bn_momentum=config.bn_momentum,
                                             bn_epsilon=config.bn_epsilon, num_classes=num_classes)
