@@ -175,8 +175,7 @@ try:
     if (RUN / "config.json").exists():  # run the cell again: MINUTES more, from where it stopped
         result = resume(RUN, quiet=True)
     else:  # as many epochs as MINUTES allow
-        result = train(TrainConfig(data=data, size=SIZE, minutes=MINUTES, epochs=100_000),
-                       RUN, quiet=True)
+        result = train(TrainConfig(data=data, size=SIZE, minutes=MINUTES), RUN, quiet=True)
 finally:
     stop_watching.set()
     watcher.join()

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import numpy as np
@@ -117,6 +118,33 @@ def test_a_time_budget_says_its_last_epoch_line_is_a_partial_epoch(tmp_path: Pat
     assert "epoch 1/1 (stopped after 1 of its 4 steps)  step 1" in capsys.readouterr().err
     train(tiny(epochs=1, eval_every=0, log_every=100), tmp_path / "whole")
     assert "epoch 1/1  step 4  d_loss " in capsys.readouterr().err  # losses before any log step
+
+
+def test_a_time_budget_without_epochs_trains_until_the_time_is_up(
+        tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from ml5_dcgan_tools.training import trainer
+    from ml5_dcgan_tools.training.config import EPOCHS
+
+    readings = iter(range(10**9))  # the trainer's clock: a second a reading, whatever the load
+    monkeypatch.setattr(trainer, "time", SimpleNamespace(monotonic=lambda: next(readings),
+                                                         time=time.time))
+    result = train(tiny(data="shapes:64", batch_size=64, epochs=None, minutes=10, eval_every=0,
+                        checkpoint_every=10_000, log_every=50), tmp_path / "run")
+    assert result.interrupted and result.total_steps is None
+    assert result.step > EPOCHS  # the 25 one-step epochs that would have ended it
+    run = RunFolder(tmp_path / "run")
+    saved = json.loads(run.config.read_text())
+    assert saved["epochs"] is None and saved["run"]["total_steps"] is None
+    # one-step epochs: their samples and checkpoints wait for EPOCH_END_EVERY_STEPS steps
+    samples = len(list(run.samples.iterdir()))
+    assert 2 <= samples <= result.step // trainer.EPOCH_END_EVERY_STEPS + 2
+    assert len(list(run.checkpoints.iterdir())) <= 3
+    err = capsys.readouterr().err
+    assert "10 minutes of training done at step" in err
+    assert " of " not in err.split("done at")[1]  # no total to count towards
+    assert "epoch 1  step 1  d_loss" in err and "epoch 1/" not in err
 
 
 def test_a_time_budget_ends_with_a_quality_evaluation(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from ml5_dcgan_tools.errors import UsageError
 from ml5_dcgan_tools.training.config import (
+    EPOCHS,
     LABELLED_LATENT_DIM,
     LATENT_DIM,
     TrainConfig,
@@ -75,10 +76,17 @@ def test_a_labelled_run_defaults_to_the_shorter_latent_unless_one_is_set(tmp_pat
     assert TrainConfig(data="shapes", **settings).latent_dim == 64
 
 
-@pytest.mark.parametrize(("args", "latent"), [
-    ((), 128), (("--labels",), 32), (("--labels", "--latent-dim", "100"), 100)])
-def test_the_command_line_resolves_the_latent_default(monkeypatch, tmp_path: Path, args: tuple,
-                                                       latent: int) -> None:
+def test_a_time_budget_alone_trains_until_the_time_is_up() -> None:
+    assert TrainConfig(data="shapes").epochs == EPOCHS == 25
+    assert TrainConfig(data="shapes", minutes=30).epochs is None  # not 25 epochs' worth
+    assert TrainConfig(data="shapes", minutes=30, epochs=3).epochs == 3  # whichever ends first
+
+
+@pytest.mark.parametrize(("args", "latent", "epochs"), [
+    ((), 128, 25), (("--labels",), 32, 25), (("--labels", "--latent-dim", "100"), 100, 25),
+    (("--minutes", "30"), 128, None), (("--minutes", "30", "--epochs", "3"), 128, 3)])
+def test_the_command_line_resolves_the_latent_and_epochs_defaults(
+        monkeypatch, tmp_path: Path, args: tuple, latent: int, epochs: int | None) -> None:
     from click.testing import CliRunner
 
     from ml5_dcgan_tools import training
@@ -88,7 +96,7 @@ def test_the_command_line_resolves_the_latent_default(monkeypatch, tmp_path: Pat
     monkeypatch.setattr(training, "train", lambda config, out, quiet: started.append(config))
     result = CliRunner().invoke(cli, ["train", "shapes", "--out", str(tmp_path / "run"), *args])
     assert result.exit_code == 0, result.output
-    assert started[0].latent_dim == latent
+    assert (started[0].latent_dim, started[0].epochs) == (latent, epochs)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
@@ -98,7 +106,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_train_help_shows_the_recipe_in_at_most_fifteen_options() -> None:
     done = _cli("--help")
-    options = [line for line in done.stdout.splitlines() if line.lstrip().startswith("-")]
+    options = [line for line in done.stdout.splitlines() if line.startswith("  -")]
     assert "--config" in done.stdout
     assert len(options) <= 16, options  # fifteen and --help
 
@@ -153,6 +161,9 @@ def test_every_setting_is_documented_with_its_default() -> None:
         documented = row.split("|")[2].strip()
         if field.name == "latent_dim":
             assert documented == f"{LATENT_DIM}; {LABELLED_LATENT_DIM} with `labels`"
+            continue
+        if field.name == "epochs":
+            assert documented == f"{EPOCHS}; until the time is up with `minutes`"
             continue
         default = field.default
         assert documented == (str(default).lower() if isinstance(default, bool)

@@ -8,7 +8,7 @@ import click
 from click.core import ParameterSource
 
 from ..errors import UsageError
-from ..training.config import LABELLED_LATENT_DIM, LATENT_DIM, TrainConfig, read_settings
+from ..training.config import EPOCHS, LABELLED_LATENT_DIM, LATENT_DIM, TrainConfig, read_settings
 from .checkpoint import checkpoint_option, use_checkpoint
 
 DEFAULTS = TrainConfig(data="")
@@ -50,10 +50,12 @@ exits; Ctrl-C again skips that evaluation. --resume continues exactly where it s
 @click.option("--size", type=click.Choice(SIZES), default=str(DEFAULTS.size), show_default=True,
               help="Image side in pixels.")
 @click.option("--minutes", type=float, default=None,
-              help="Stop after this many minutes of training, saved as Ctrl-C does; --epochs is "
-                   "then an upper bound. A resumed run gets the same budget again.")
-@click.option("--epochs", type=int, default=DEFAULTS.epochs, show_default=True,
-              help="Passes over the data; with --resume, a larger number extends the run.")
+              help="Train for this many minutes, then stop and save as Ctrl-C does. A resumed "
+                   "run gets the same budget again.")
+@click.option("--epochs", type=int, default=None,
+              help="Passes over the data; with --minutes too, whichever ends first; with "
+                   f"--resume, a larger number extends the run.  [default: {EPOCHS}, or as many "
+                   "as --minutes allows]")
 @click.option("--width", type=int, default=DEFAULTS.width, show_default=True,
               help="Base channel width of both networks: 32 draws better pictures per minute on "
                    "a laptop CPU; 64 is ml5's own model size, for long runs.")

@@ -25,6 +25,7 @@ RUN_FACTS_KEY = "run"
 CLASS_NAMES_KEY = "class_names"  # a labelled run's classes, a fact of its data
 LATENT_DIM = 128  # ml5's own models
 LABELLED_LATENT_DIM = 32  # a labelled generator follows its label far better (lab log 2026-12-02)
+EPOCHS = 25  # a run without --minutes; with it, the clock ends the run unless epochs is given
 
 
 @dataclass
@@ -33,7 +34,7 @@ class TrainConfig:
     size: int = 64
     latent_dim: int | None = None  # LATENT_DIM, or LABELLED_LATENT_DIM for a labelled run
     width: int = 32  # base width of both networks: 32 draws better pictures per CPU minute than 64
-    epochs: int = 25
+    epochs: int | None = None  # EPOCHS; with minutes, None trains until the time is up
     batch_size: int = 32  # twice the updates per image of 64: faster early progress
     lr: float = 2e-4
     beta1: float = 0.5
@@ -65,6 +66,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.latent_dim is None:
             self.latent_dim = LABELLED_LATENT_DIM if self.labels else LATENT_DIM
+        if self.epochs is None and self.minutes is None:
+            self.epochs = EPOCHS
 
     def check(self) -> None:
         """Refuse values that would fail later, deep inside TensorFlow, naming the setting."""
@@ -74,7 +77,7 @@ class TrainConfig:
             (self.size not in SIZES, f"size must be one of {', '.join(map(str, SIZES))}"),
             (self.latent_dim < 1, "latent_dim must be at least 1"),
             (self.width < 1, "width must be at least 1"),
-            (self.epochs < 1, "epochs must be at least 1"),
+            (self.epochs is not None and self.epochs < 1, "epochs must be at least 1"),
             (self.batch_size < 1, "batch_size must be at least 1"),
             (not self.lr > 0, "lr must be positive"),
             (not 0 <= self.beta1 < 1, "beta1 must be in [0, 1)"),
@@ -161,6 +164,8 @@ def read_settings(path: Path) -> dict[str, Any]:
 
 def _typed(name: str, value: Any, annotation: str, path: Path) -> Any:
     """``value`` as the field's type, or one line naming the key and what it takes."""
+    if value is None and "None" in annotation:  # JSON's null: a config.json's "not set"
+        return None
     if name == "background":
         if isinstance(value, str) and (match := re.fullmatch(r"#?([0-9a-fA-F]{6})", value)):
             return tuple(int(match[1][i:i + 2], 16) for i in (0, 2, 4))
@@ -177,13 +182,11 @@ def _typed(name: str, value: Any, annotation: str, path: Path) -> Any:
             return value
         expected = "a whole number"
     elif annotation.startswith("float"):
-        if value is None and "None" in annotation:
-            return None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         expected = "a number"
     else:  # str
-        if isinstance(value, str) or (value is None and "None" in annotation):
+        if isinstance(value, str):
             return value
         expected = "text in quotes"
     raise UsageError(f"setting '{name}' must be {expected}, not {json.dumps(value)}",

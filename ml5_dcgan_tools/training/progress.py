@@ -8,6 +8,16 @@ from typing import TextIO
 from tqdm import tqdm
 
 
+def epoch_label(epoch: int, epochs: int | None) -> str:
+    """"epoch 3/25", or "epoch 3" in a run that only the clock ends."""
+    return f"epoch {epoch}" if epochs is None else f"epoch {epoch}/{epochs}"
+
+
+def of_total(total: int | None) -> str:
+    """" of 2650" after a step number, or nothing in a run that only the clock ends."""
+    return "" if total is None else f" of {total}"
+
+
 def _duration(seconds: float) -> str:
     seconds = max(int(seconds), 0)
     hours, rest = divmod(seconds, 3600)
@@ -20,7 +30,7 @@ class Progress:
     Under `--minutes` the run stops on time, long before its last epoch, so the bar also says
     when that will be: an ETA for the whole run alone would promise the wrong finish."""
 
-    def __init__(self, total_steps: int, *, quiet: bool = False,
+    def __init__(self, total_steps: int | None, *, quiet: bool = False,
                  stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
@@ -35,7 +45,7 @@ class Progress:
                         disable=not self.drawn, mininterval=0.25, smoothing=0.1,
                         dynamic_ncols=True)
 
-    def update(self, step: int, epoch: int, epochs: int, losses: dict[str, float],
+    def update(self, step: int, epoch: int, epochs: int | None, losses: dict[str, float],
                seconds_left: float | None = None) -> None:
         """`seconds_left`: of the --minutes budget, when there is one."""
         if self.bar is None or not self.drawn:
@@ -43,7 +53,7 @@ class Progress:
         live = "  ".join(f"{name} {value:.3f}" for name, value in losses.items())
         if seconds_left is not None:
             live = f"stops in {_duration(seconds_left)}  {live}"
-        self.bar.set_description_str(f"epoch {epoch}/{epochs}", refresh=False)
+        self.bar.set_description_str(epoch_label(epoch, epochs), refresh=False)
         self.bar.set_postfix_str(live, refresh=False)
         self.bar.update(step - self.bar.n)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import platform
 import shutil
 import tempfile
@@ -35,18 +36,20 @@ from .gan import Gan, make_train_step
 from .hardware import make_strategy, writes_run_folder
 from .interrupt import SkipEvaluation, StopRequest
 from .metrics import MetricsLog
-from .progress import Progress
+from .progress import Progress, epoch_label, of_total
 from .quality import QualityTracker
 from .tensorboard import EventWriter
 
 FEW_STEPS = 3000  # below this, samples are rarely more than colour blobs
+# An epoch of a small folder takes seconds: its samples and checkpoint wait for this many steps.
+EPOCH_END_EVERY_STEPS = 100
 
 
 @dataclass
 class TrainResult:
     run: Path
     step: int
-    total_steps: int
+    total_steps: int | None  # None: the run had a --minutes budget and no epoch count
     interrupted: bool
 
 
@@ -70,7 +73,7 @@ def resume(out: Path, *, epochs: int | None = None, quiet: bool = False) -> Trai
     run = RunFolder(out)
     config = TrainConfig.load(run.config)
     if epochs is not None:
-        if epochs < config.epochs:
+        if config.epochs is not None and epochs < config.epochs:
             raise UserError(f"--epochs {epochs} is fewer than the run's {config.epochs}",
                             where=str(out), fix="--epochs can only extend a run when resuming")
         config.epochs = epochs
@@ -87,10 +90,10 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
                         f"{config.batch_size}", where=config.data,
                         fix=f"use --batch-size {len(images.images)} or less, or add images")
     steps_per_epoch = len(images.images) // config.batch_size
-    total = config.epochs * steps_per_epoch
+    total = None if config.epochs is None else config.epochs * steps_per_epoch
     progress = Progress(total, quiet=quiet)
     progress.line(images.summary())
-    if total < FEW_STEPS:
+    if total is not None and total < FEW_STEPS:
         progress.line(f"note: {config.epochs} epochs of {steps_per_epoch} steps make only {total} "
                       f"steps; a DCGAN needs a few thousand: try --epochs "
                       f"{-(-FEW_STEPS // steps_per_epoch)} or more")
@@ -115,8 +118,8 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         metrics = MetricsLog(out.metrics)
         metrics.rewind(step)
         if step:
-            progress.line(f"resuming at step {step} of {total} (epoch "
-                          f"{step // steps_per_epoch + 1} of {config.epochs})")
+            progress.line(f"resuming at step {step}{of_total(total)} "
+                          f"({epoch_label(step // steps_per_epoch + 1, config.epochs)})")
         loop = _Loop(gan, config, strategy, out, metrics, images, steps_per_epoch)
         progress.start(step)
         try:
@@ -129,8 +132,8 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         if stop.requested or loop.out_of_time:
             why = (f"{config.minutes:g} minutes of training done" if loop.out_of_time
                    else "stopped")
-            progress.line(f"{why} at step {step} of {total}; checkpoint saved. Continue with: "
-                          f"ml5-dcgan train --resume {run.path}")
+            progress.line(f"{why} at step {step}{of_total(total)}; checkpoint saved. Continue "
+                          f"with: ml5-dcgan train --resume {run.path}")
         else:
             progress.line(f"done: {step} steps; generator saved to {run.generator}")
     return TrainResult(run.path, step, total, stop.requested or loop.out_of_time)
@@ -141,7 +144,8 @@ def _run_facts(config: TrainConfig, gan: Gan, data_summary: str, steps_per_epoch
     """What config.json records besides the options: enough to know what reproduced means."""
     return {"run": {
         "data_summary": data_summary, "steps_per_epoch": steps_per_epoch,
-        "total_steps": config.epochs * steps_per_epoch, "dtype_policy": policy,
+        "total_steps": None if config.epochs is None else config.epochs * steps_per_epoch,
+        "dtype_policy": policy,
         "replicas": replicas,
         "generator_parameters": count_parameters(gan.generator),
         "versions": {"ml5_dcgan_tools": __version__, "tensorflow": tf.__version__,
@@ -170,10 +174,11 @@ class _Loop:
                             fixed_latents(self.columns, config.latent_dim, config.seed),
                             gan.num_classes))
         self.saved_step = -1
+        self.epoch_end_step = -EPOCH_END_EVERY_STEPS  # the first epoch's end always writes
         self.settled = -1  # the newest step evaluated, or whose evaluation a second stop skipped
         self.out_of_time = False
 
-    def run(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
+    def run(self, step: int, total: int | None, progress: Progress, stop: StopRequest) -> int:
         try:
             step = self._steps(step, total, progress, stop)
             self.writer.drain()
@@ -181,8 +186,10 @@ class _Loop:
             self.writer.close()  # also on a second Ctrl-C: what was asked for is still written
         return step
 
-    def _steps(self, step: int, total: int, progress: Progress, stop: StopRequest) -> int:
+    def _steps(self, step: int, total: int | None, progress: Progress,
+               stop: StopRequest) -> int:
         config, per_epoch = self.config, self.steps_per_epoch
+        total = math.inf if total is None else total  # None: the clock ends the run
         self.quality = QualityTracker(self.out, config, self.images, step, self.architecture)
         last_log, last_time, losses = step, time.monotonic(), {}
         deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
@@ -220,10 +227,10 @@ class _Loop:
                     break
             else:  # the epoch line shows its last step's losses, even between log steps
                 losses = {name: float(value) for name, value in result.items()}
-                self._end_of_epoch(step, epoch + 1, losses, progress)
+                self._end_of_epoch(step, epoch + 1, losses, progress, final=step >= total)
                 last_time = time.monotonic()  # sampling and saving are not training time
         if self.out_of_time:
-            self._end_of_epoch(step, epoch + 1, losses, progress)
+            self._end_of_epoch(step, epoch + 1, losses, progress, final=True)
         if stop.requested or self.out_of_time or step >= total:
             self._checkpoint(step)
             self._save_generators()
@@ -258,7 +265,10 @@ class _Loop:
                            {**losses, "images_per_sec": rate, **quality})
 
     def _end_of_epoch(self, step: int, epoch: int, losses: dict[str, float],
-                      progress: Progress) -> None:
+                      progress: Progress, *, final: bool) -> None:
+        if not final and step - self.epoch_end_step < EPOCH_END_EVERY_STEPS:
+            return
+        self.epoch_end_step = step
         pixels = to_uint8(self.gan.sampler(self.latents, training=False))
         self.writer.submit(self._write_samples, step, epoch, pixels)
         self._checkpoint(step)
@@ -266,7 +276,7 @@ class _Loop:
         done_in_epoch = step - (epoch - 1) * self.steps_per_epoch
         partial = ("" if done_in_epoch == self.steps_per_epoch else
                    f" (stopped after {done_in_epoch} of its {self.steps_per_epoch} steps)")
-        progress.line(f"epoch {epoch}/{self.config.epochs}{partial}  step {step}  {live}")
+        progress.line(f"{epoch_label(epoch, self.config.epochs)}{partial}  step {step}  {live}")
 
     def _write_samples(self, step: int, epoch: int, pixels: np.ndarray) -> None:
         grid = image_grid(pixels, self.columns)
