@@ -145,10 +145,12 @@ def main() -> None:
         side_by_side = [part for grid in grids for part in (grid, gap)][:-1]
         save_png(Image.fromarray(np.concatenate(side_by_side, axis=1)), args.out / f"{name}.png")
         results["datasets"][name] = {"train": train, "heldout": heldout or None, "runs": rows}
+        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        floor = rows[next(iter(runs))][0]["fd_real"]  # None: too few images for a second set
         print(f"\n{name}, {args.size} px: {args.minutes:g} minutes of training, median [range] "
               f"over seeds {args.seeds}, {SAMPLES} samples vs "
               f"{'held-out' if heldout else 'training'} images (real vs real FD "
-              f"{rows[next(iter(runs))][0]['fd_real']:.2f})")
+              f"{'n/a' if floor is None else f'{floor:.2f}'})")
         print("| trainer | FD | KID x 1000 | precision | recall | coverage | steps | images/s |")
         print("|---|---|---|---|---|---|---|---|")
         for trainer, seeds in rows.items():
@@ -159,7 +161,6 @@ def main() -> None:
                   f"{column('precision', digits=2)} | {column('recall', digits=2)} | "
                   f"{column('coverage', digits=2)} | {column('steps', digits=0)} | "
                   f"{column('images_per_sec')} |", flush=True)
-        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
