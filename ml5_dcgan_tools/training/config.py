@@ -50,7 +50,8 @@ class TrainConfig:
     bn_momentum: float = 0.9
     bn_epsilon: float = 1e-3
     project_bias: bool = True  # the generator's Dense projection, as in ml5's own models
-    checkerboard_free_start: bool = False  # transposed convolutions start without a grid
+    # Transposed convolutions start without a grid: lower FD at 64 px (lab log 2026-12-03).
+    checkerboard_free_start: bool = True
     background: tuple[int, int, int] = (255, 255, 255)  # behind transparent pixels
     # bfloat16 on CPUs, float16 on GPUs: only when asked, as it has not been shown to draw as well.
     mixed_precision: bool = False
