@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import platform
 import shutil
 import tempfile
@@ -112,7 +111,8 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
         replicas = strategy.num_replicas_in_sync
         if replicas > 1:
             progress.line(f"data-parallel over {replicas} replicas ({config.distribute})")
-        facts = _run_facts(config, gan, images.summary(), steps_per_epoch, policy, replicas)
+        facts = _run_facts(config, gan, images.summary(), steps_per_epoch, total, policy,
+                           replicas)
         config.save(out.config, {**facts, **(
             {CLASS_NAMES_KEY: images.class_names} if images.class_names else {})})
         metrics = MetricsLog(out.metrics)
@@ -140,12 +140,11 @@ def _train(run: RunFolder, config: TrainConfig, *, quiet: bool, new: bool) -> Tr
 
 
 def _run_facts(config: TrainConfig, gan: Gan, data_summary: str, steps_per_epoch: int,
-               policy: str, replicas: int) -> dict:
+               total: int | None, policy: str, replicas: int) -> dict:
     """What config.json records besides the options: enough to know what reproduced means."""
     return {"run": {
         "data_summary": data_summary, "steps_per_epoch": steps_per_epoch,
-        "total_steps": None if config.epochs is None else config.epochs * steps_per_epoch,
-        "dtype_policy": policy,
+        "total_steps": total, "dtype_policy": policy,
         "replicas": replicas,
         "generator_parameters": count_parameters(gan.generator),
         "versions": {"ml5_dcgan_tools": __version__, "tensorflow": tf.__version__,
@@ -189,7 +188,7 @@ class _Loop:
     def _steps(self, step: int, total: int | None, progress: Progress,
                stop: StopRequest) -> int:
         config, per_epoch = self.config, self.steps_per_epoch
-        total = math.inf if total is None else total  # None: the clock ends the run
+        total = float("inf") if total is None else total  # None: the clock ends the run
         self.quality = QualityTracker(self.out, config, self.images, step, self.architecture)
         last_log, last_time, losses = step, time.monotonic(), {}
         deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
