@@ -15,6 +15,7 @@ from ml5_dcgan_tools.model import (
     build_discriminator,
     build_generator,
     count_parameters,
+    keep_without_checkerboard,
     start_without_checkerboard,
 )
 
@@ -74,6 +75,32 @@ def test_a_checkerboard_free_start_draws_no_grid() -> None:
     phases = [kernel[i::2, j::2].sum(axis=(0, 1)) for i in (0, 1) for j in (0, 1)]
     assert all(np.allclose(phase, phases[0], atol=1e-6) for phase in phases)
     assert before > 0.2 and grid_share(generator) < 0.05
+
+
+def test_kept_without_checkerboard_a_layer_draws_a_flat_region_flat() -> None:
+    """The projection leaves each stride-2 kernel a nearest upsampling followed by a 3x3
+    convolution: a constant input gives a constant output (away from the border) whatever the
+    kernel learnt, and projecting again changes nothing."""
+    keras.utils.set_random_seed(1)
+    generator = build_generator(32, latent_dim=16, width=8)
+    layer = generator.get_layer("up16")
+    flat = np.ones((1, 8, 8, layer.kernel.shape[-1]), np.float32)
+
+    def interior_spread() -> float:
+        inner = keras.ops.convert_to_numpy(layer(flat))[0, 2:-2, 2:-2]
+        return float(np.abs(inner - inner[0, 0]).max())
+
+    assert interior_spread() > 1e-3  # DCGAN's own kernel: a grid on a flat input
+    keep_without_checkerboard(generator)
+    assert interior_spread() < 1e-5
+    kept = keras.ops.convert_to_numpy(layer.kernel)
+    keep_without_checkerboard(generator)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.kernel), kept, atol=1e-6)
+    # a start that is already checkerboard-free is left as it is
+    start_without_checkerboard(generator)
+    started = keras.ops.convert_to_numpy(layer.kernel)
+    keep_without_checkerboard(generator)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer.kernel), started, atol=1e-6)
 
 
 def test_unsupported_size_is_refused() -> None:

@@ -213,14 +213,9 @@ def _run_class_names(source: Any) -> list[str] | None:
     """``class_names`` from the config.json of the run folder SOURCE is (or is a file of)."""
     if not isinstance(source, str | Path):
         return None
-    folder = Path(source) if Path(source).is_dir() else Path(source).parent
-    if not (folder / "config.json").is_file():
-        return None
-    from ..jsonio import read_json_object
+    from ..generators.run_folder import run_class_names
 
-    names = read_json_object(folder / "config.json", what="the run's config.json",
-                             fix="give the class names explicitly").get("class_names")
-    return names if isinstance(names, list) else None
+    return run_class_names(Path(source) if Path(source).is_dir() else Path(source).parent) or None
 
 
 def _write_training_facts(folder: Path, source: Any) -> None:

@@ -5,9 +5,10 @@ from .dcgan import (
     build_discriminator,
     build_generator,
     count_parameters,
+    keep_without_checkerboard,
     start_without_checkerboard,
 )
 from .precision import dtype_policy
 
 __all__ = ["SIZES", "build_discriminator", "build_generator", "count_parameters", "dtype_policy",
-           "start_without_checkerboard"]
+           "keep_without_checkerboard", "start_without_checkerboard"]

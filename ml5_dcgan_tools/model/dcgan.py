@@ -112,13 +112,38 @@ def start_without_checkerboard(generator: keras.Model) -> None:
     """Redraw every stride-2 transposed convolution's kernel as a 3x3 kernel convolved with a 2x2
     box (Aitken et al., 2017): the four output phases then sum the same weights, so the untrained
     generator draws no grid for the discriminator to train away. Training only: not a layer."""
-    for layer in generator.layers:
-        if isinstance(layer, layers.Conv2DTranspose):
-            rows, cols, outputs, inputs = layer.kernel.shape
-            small = keras.random.normal((rows - 1, cols - 1, outputs, inputs), stddev=0.01)
-            padded = np.pad(keras.ops.convert_to_numpy(small), ((1, 1), (1, 1), (0, 0), (0, 0)))
-            boxed = padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
-            layer.kernel.assign(boxed.astype(layer.kernel.dtype))
+    for layer in _upsampling_layers(generator):
+        rows, cols, outputs, inputs = layer.kernel.shape
+        small = keras.random.normal((rows - 1, cols - 1, outputs, inputs), stddev=0.01)
+        padded = np.pad(keras.ops.convert_to_numpy(small), ((1, 1), (1, 1), (0, 0), (0, 0)))
+        boxed = padded[1:, 1:] + padded[:-1, 1:] + padded[1:, :-1] + padded[:-1, :-1]
+        layer.kernel.assign(boxed.astype(layer.kernel.dtype))
+
+
+def keep_without_checkerboard(generator: keras.Model) -> None:
+    """Project every stride-2 transposed convolution's kernel back onto the 2x2-box-times-3x3
+    kernels after an update: the layer then computes nearest upsampling followed by a 3x3
+    convolution (Odena et al., 2016), which cannot draw a grid on a flat region, while the
+    bundle keeps the Conv2DTranspose layer that every TF.js version runs. Usable in a tf.function.
+    """
+    for layer in _upsampling_layers(generator):
+        projection = keras.ops.convert_to_tensor(_box_projection(layer.kernel.shape[0]),
+                                                 layer.kernel.dtype)
+        layer.kernel.assign(keras.ops.einsum("ra,cb,abij->rcij", projection, projection,
+                                             layer.kernel))
+
+
+def _upsampling_layers(generator: keras.Model) -> list[layers.Conv2DTranspose]:
+    return [layer for layer in generator.layers if isinstance(layer, layers.Conv2DTranspose)]
+
+
+def _box_projection(taps: int) -> np.ndarray:
+    """The orthogonal projection of a 1-D kernel of `taps` taps onto the kernels that are a 2-tap
+    box convolved with a (taps - 1)-tap kernel; a 2-D kernel takes it along both axes."""
+    box = np.zeros((taps, taps - 1))
+    for j in range(taps - 1):
+        box[j:j + 2, j] = 1.0
+    return (box @ np.linalg.pinv(box)).astype(np.float32)
 
 
 def count_parameters(model: keras.Model) -> int:

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
-from ..model import build_discriminator, build_generator, start_without_checkerboard
+from ..model import (
+    build_discriminator,
+    build_generator,
+    keep_without_checkerboard,
+    start_without_checkerboard,
+)
 from .augment import diff_augment
 from .config import TrainConfig
 from .ema import STATISTICS_EVERY, ema_decay, update_ema
@@ -160,6 +165,8 @@ def make_train_step(gan: Gan, config: TrainConfig,
         per_replica = strategy.run(replica_step, args=(batch, step))
         totals = {name: strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
                   for name, value in per_replica.items()}
+        if config.checkerboard_free_training:
+            keep_without_checkerboard(gan.generator)
         if gan.ema is not None:
             seed = tf.random.experimental.stateless_fold_in(
                 tf.constant([config.seed, 1], tf.int64), step)
