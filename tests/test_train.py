@@ -173,6 +173,17 @@ def test_a_run_folder_from_before_float32_was_the_default_reads_as_float32(
     assert TrainConfig.load(path).mixed_precision is False
 
 
+def test_a_run_folder_from_before_checkerboard_free_training_resumes_without_it(
+        tmp_path: Path) -> None:
+    """A resumed run trains on as it began: older config.json files lack the key."""
+    path = tmp_path / "config.json"
+    tiny().save(path, {})
+    saved = json.loads(path.read_text())
+    assert saved.pop("checkerboard_free_training") is True  # today's default
+    path.write_text(json.dumps(saved))
+    assert TrainConfig.load(path).checkerboard_free_training is False
+
+
 def test_clear_errors_for_runs_that_cannot_start(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"128 images are fewer than one batch of 256.*"
                                         r"--batch-size 128"):
