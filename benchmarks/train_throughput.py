@@ -4,15 +4,17 @@ as written (float32) and as an engineer would tune it on a CPU (channels-last, p
 autocast where the CPU has bfloat16 instructions).
 
     python benchmarks/train_throughput.py [--steps 20] [--repeat 2] [--variants]
-                                          [--end-to-end-images 2048] [--epochs 2] [--peer-minutes 2]
+                                          [--end-to-end-images 2048] [--epochs 6] [--peer-minutes 2]
 
 Bare steps: every variant runs in its own process so thread pools do not compete, and the rounds
 are interleaved (A B C, A B C, ...) so load from other programs hits all of them alike; the median
 of --repeat rounds is shown. End to end: a real `ml5-dcgan train` over a generated folder of JPEGs
 (resized down to 64 px), its rate taken from metrics.jsonl from the first logged step to the last,
-so it includes the input pipeline and the per-epoch pauses (not start-up, the first decode, or
-the quality evaluations, turned off here as the peer has none);
-and each PyTorch peer's own loop over the same folder's decoded images for --peer-minutes.
+so it includes the input pipeline, the log lines and the per-epoch samples and checkpoints at
+their default rates (not start-up, the first decode, or the quality evaluations, turned off here as
+the peer has none); and each PyTorch peer's own loop over the same folder's decoded images for
+--peer-minutes. The last line compares ours end to end with the faster float32 PyTorch peer, bare
+step or own loop, all from this one run.
 PyTorch is only needed here (pip install torch). --variants also times our --xla (bare and end
 to end) and --mixed-precision (bfloat16 on a CPU; bare step only), which are not the default.
 """
@@ -101,7 +103,7 @@ def end_to_end_rate(images: int, epochs: int, xla: bool = False) -> float:
     with tempfile.TemporaryDirectory(prefix="ml5-dcgan-throughput-") as scratch:
         out = Path(scratch) / "run"
         settings = Path(scratch) / "settings.toml"
-        settings.write_text(f"log_every = 1\nmixed_precision = false\nxla = {str(xla).lower()}\n")
+        settings.write_text(f"mixed_precision = false\nxla = {str(xla).lower()}\n")
         subprocess.run([sys.executable, "-m", "ml5_dcgan_tools", "train", str(folder), "--out",
                         str(out), "--size", str(SIZE), "--latent-dim", str(LATENT), "--width",
                         str(WIDTH), "--batch-size", str(BATCH), "--epochs", str(epochs),
@@ -131,7 +133,9 @@ def main() -> None:
     parser.add_argument("--variants", action="store_true")
     parser.add_argument("--end-to-end-images", type=int, default=2048,
                         help="folder size for the real train runs; 0 skips them")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=6,
+                        help="of the real train run: enough that per-epoch pauses come at their "
+                             "usual rate (one sample grid and checkpoint per 100 steps)")
     parser.add_argument("--peer-minutes", type=float, default=2.0,
                         help="training time of each PyTorch end-to-end run")
     parser.add_argument("--child-timeout", type=float, default=900,
@@ -158,25 +162,36 @@ def main() -> None:
           "ml5-dcgan train's default: float32")
     names = [n for n in runs if not n.endswith("end to end")
              and (args.variants or not n.startswith("keras") or n == "keras float32")]
-    rates = _rounds(names, args.repeat, args)
+    medians, shown = _rounds(names, args.repeat, args)
     for name in names:
-        print(f"  {name:44s} {rates[name]}")
+        print(f"  {name:44s} {shown[name]}")
     if args.end_to_end_images:
         print(f"end to end over {args.end_to_end_images} JPEGs: `ml5-dcgan train` for "
               f"{args.epochs} epochs (first logged step to last), each PyTorch peer's own loop "
               f"for {args.peer_minutes:g} minutes:", flush=True)
+        ours = {}
         for xla in (False, True) if args.variants else (False,):
+            ours[xla] = end_to_end_rate(args.end_to_end_images, args.epochs, xla)
             label = "float32 xla" if xla else "float32"
-            rate = end_to_end_rate(args.end_to_end_images, args.epochs, xla)
-            print(f"  ml5-dcgan train {label:28s} {rate:8.1f} images/s", flush=True)
+            print(f"  ml5-dcgan train {label:28s} {ours[xla]:8.1f} images/s", flush=True)
         ends = [f"{name} end to end" for name in peers]
-        for name, rate in _rounds(ends, 1, args).items():
-            print(f"  {name:44s} {rate}", flush=True)
+        end_medians, end_shown = _rounds(ends, 1, args)
+        for name in ends:
+            print(f"  {name:44s} {end_shown[name]}", flush=True)
+        float32_peers = {name: rate for name, rate in {**medians, **end_medians}.items()
+                         if name.startswith("pytorch float32")}
+        if float32_peers:
+            fastest = max(float32_peers, key=float32_peers.get)
+            lead = ours[False] / float32_peers[fastest]
+            print(f"ml5-dcgan train float32 end to end: {lead:.2f}x the fastest float32 PyTorch "
+                  f"peer ({fastest}, {float32_peers[fastest]:.1f} images/s)")
 
 
-def _rounds(names: list[str], repeat: int, args: argparse.Namespace) -> dict[str, str]:
+def _rounds(names: list[str], repeat: int, args: argparse.Namespace
+            ) -> tuple[dict[str, float], dict[str, str]]:
     """Each variant `repeat` times in interleaved rounds (A B C, A B C): load from other programs
-    hits all alike. Returns the median images/s with the rounds, or why it failed."""
+    hits all alike. Returns the median images/s of those that ran, and for every variant that
+    median with the rounds, or why it failed."""
     rates: dict[str, list[float]] = {name: [] for name in names}
     failures: dict[str, str] = {}
     for _ in range(repeat):
@@ -191,12 +206,12 @@ def _rounds(names: list[str], repeat: int, args: argparse.Namespace) -> dict[str
             except subprocess.CalledProcessError as failure:
                 failures[name] = failure.stderr.strip().splitlines()[-1] + (
                     " (pip install torch==2.13.0)" if "torch" in failure.stderr else "")
-    shown = {}
-    for name in names:
+    medians = {name: statistics.median(rates[name]) for name in names if name not in failures}
+    shown = {name: f"failed: {failures[name]}" for name in failures}
+    for name, median in medians.items():
         rounds = ", ".join(f"{r:.0f}" for r in rates[name])
-        shown[name] = (f"failed: {failures[name]}" if name in failures else
-                       f"{statistics.median(rates[name]):8.1f} images/s  ({rounds})")
-    return shown
+        shown[name] = f"{median:8.1f} images/s  ({rounds})"
+    return medians, shown
 
 
 if __name__ == "__main__":
