@@ -16,7 +16,7 @@ from PIL import Image
 from ml5_dcgan_tools.data import MIN_IMAGES, load_images
 from ml5_dcgan_tools.data.decode import Unusable, decode_image
 from ml5_dcgan_tools.data.idx import read_idx
-from ml5_dcgan_tools.data.pipeline import batch_order
+from ml5_dcgan_tools.data.pipeline import batch_order, batches_from
 from ml5_dcgan_tools.data.shapes import generate_shapes
 from ml5_dcgan_tools.errors import UserError
 
@@ -203,3 +203,12 @@ def test_batch_order_is_a_seeded_permutation_per_epoch() -> None:
     assert len(set(order.ravel())) == 96
     assert np.array_equal(order, batch_order(100, 16, epoch=2, seed=7))
     assert not np.array_equal(order, batch_order(100, 16, epoch=3, seed=7))
+
+
+@pytest.mark.slow
+def test_batches_run_on_across_epochs_from_any_step() -> None:
+    images = np.arange(10, dtype=np.uint8).reshape(10, 1, 1, 1).repeat(3, axis=-1)
+    in_order = np.concatenate([batch_order(10, 4, epoch, seed=3) for epoch in range(4)])
+    for start in (0, 3):  # 2 batches an epoch: a resumed run starts mid-epoch 1
+        got = [b.numpy()[:, 0, 0, 0] for b in batches_from(images, 4, seed=3, step=start).take(5)]
+        np.testing.assert_array_equal(np.stack(got), in_order[start:start + 5])

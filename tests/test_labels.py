@@ -13,7 +13,7 @@ from PIL import Image
 from ml5_dcgan_tools.data import load_images
 from ml5_dcgan_tools.data.cache import cache_key
 from ml5_dcgan_tools.data.labels import MIN_PER_CLASS
-from ml5_dcgan_tools.data.pipeline import epoch_batches
+from ml5_dcgan_tools.data.pipeline import batches_from
 from ml5_dcgan_tools.data.shapes import generate_shapes, labelled_shapes
 from ml5_dcgan_tools.data.store import ImageStore
 from ml5_dcgan_tools.errors import UserError
@@ -165,11 +165,10 @@ def test_the_store_keeps_labels_beside_pixels_it_leaves_unchanged(art: Path,
 def test_batches_carry_the_labels_of_their_images() -> None:
     images = np.arange(12, dtype=np.uint8).reshape(12, 1, 1, 1).repeat(3, axis=-1)
     labels = np.arange(12, dtype=np.int32) * 10
-    batches = list(epoch_batches(images, 4, epoch=1, seed=5, labels=labels))
-    assert len(batches) == 3
+    batches = list(batches_from(images, 4, seed=5, step=3, labels=labels).take(3))
     for pixels, classes in batches:
         np.testing.assert_array_equal(pixels.numpy()[:, 0, 0, 0].astype(np.int32) * 10,
                                       classes.numpy())
-    plain = list(epoch_batches(images, 4, epoch=1, seed=5))
+    plain = list(batches_from(images, 4, seed=5, step=3).take(3))
     for (pixels, _), alone in zip(batches, plain, strict=True):
         np.testing.assert_array_equal(pixels.numpy(), alone.numpy())

@@ -145,7 +145,7 @@ BOUNDED_TRAINING = textwrap.dedent("""
     import numpy as np
     import tensorflow as tf
     from ml5_dcgan_tools.data import load_images
-    from ml5_dcgan_tools.data.pipeline import epoch_batches
+    from ml5_dcgan_tools.data.pipeline import batches_from
     from ml5_dcgan_tools.training.config import TrainConfig
     from ml5_dcgan_tools.training.gan import Gan, make_train_step
 
@@ -166,7 +166,7 @@ BOUNDED_TRAINING = textwrap.dedent("""
         pass
     images = load_images(folder, 256, cache_dir=cache).images  # decodes into the store
     assert isinstance(images, np.memmap) and images.nbytes == pixel_bytes
-    for i, batch in enumerate(epoch_batches(images, 4, 0, 0).take(3)):
+    for i, batch in enumerate(batches_from(images, 4, seed=0).take(3)):
         losses = step(batch, tf.constant(i, tf.int64))
         assert all(np.isfinite(float(v)) for v in losses.values())
     print("trained", limit, pixel_bytes)

@@ -1,4 +1,5 @@
-"""Batches for one epoch, in an order fixed by (seed, epoch), so a resumed run sees the same ones.
+"""Training batches, each epoch in an order fixed by (seed, epoch), so a resumed run sees the same
+ones.
 
 The order is plain numpy; the batches flow through tf.data, which assembles the next ones in a
 background thread while the model trains on the current one. The batch indices go in as a tensor
@@ -22,20 +23,30 @@ def batch_order(count: int, batch_size: int, epoch: int, seed: int) -> np.ndarra
     return order[: batches * batch_size].reshape(batches, batch_size)
 
 
-def epoch_batches(images: np.ndarray, batch_size: int, epoch: int, seed: int,
-                  skip: int = 0, labels: np.ndarray | None = None) -> tf.data.Dataset:
-    """uint8 batches of this epoch, from batch `skip` on (where a resumed run left off); with
-    `labels`, (images, int32 labels) pairs gathered with the same indices."""
+def batches_from(images: np.ndarray, batch_size: int, seed: int, step: int = 0,
+                 labels: np.ndarray | None = None) -> tf.data.Dataset:
+    """uint8 batches from training step `step` on (where a resumed run left off), epoch after
+    epoch without end; with `labels`, (images, int32 labels) pairs gathered with the same indices.
+
+    One endless dataset for the whole run: ending an epoch's dataset stalled the next step for up
+    to 16 s now and then, and prefetching never stops at an epoch's edge."""
     import tensorflow as tf
 
-    order = batch_order(len(images), batch_size, epoch, seed)[skip:]
+    per_epoch = len(images) // batch_size
+    first_epoch, skip = divmod(step, per_epoch)
     shape = (batch_size, *images.shape[1:])
     table = None if labels is None else tf.constant(labels, tf.int32)
+
+    def order(epoch: tf.Tensor) -> tf.Tensor:
+        indices = tf.numpy_function(
+            lambda e: batch_order(len(images), batch_size, int(e), seed), [epoch], tf.int64)
+        return tf.ensure_shape(indices, (per_epoch, batch_size))
 
     def gather(indices: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
         batch = tf.numpy_function(lambda i: np.asarray(images[i]), [indices], tf.uint8)
         batch = tf.ensure_shape(batch, shape)
         return batch if table is None else (batch, tf.gather(table, indices))
 
-    dataset = tf.data.Dataset.from_tensor_slices(order).map(gather)
+    epochs = tf.data.Dataset.range(first_epoch, np.iinfo(np.int64).max)
+    dataset = epochs.map(order).unbatch().skip(skip).map(gather)
     return dataset.prefetch(tf.data.AUTOTUNE)

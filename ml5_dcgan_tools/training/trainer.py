@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from .. import __version__
 from ..data import ImageSet, load_images
-from ..data.pipeline import epoch_batches
+from ..data.pipeline import batches_from
 from ..errors import UserError
 from ..generators.pictures import (
     class_rows,
@@ -193,38 +193,36 @@ class _Loop:
         last_log, last_time, losses = step, time.monotonic(), {}
         deadline = last_time + 60 * config.minutes if config.minutes else float("inf")
         stopping = False
+        batches = iter(self.strategy.experimental_distribute_dataset(
+            batches_from(self.images, config.batch_size, config.seed, step, self.labels)))
         while step < total and not stopping and not self.out_of_time:
-            epoch, skip = divmod(step, per_epoch)
-            batches = self.strategy.experimental_distribute_dataset(
-                epoch_batches(self.images, config.batch_size, epoch, config.seed, skip,
-                              self.labels))
-            for batch in batches:
-                result = self.train_step(batch, tf.constant(step, tf.int64))
-                step += 1
-                self.out_of_time = time.monotonic() >= deadline
-                last = step == total or self.out_of_time
-                started = time.monotonic()
-                quality = self._quality(step, last, stop, progress)  # {} unless due
-                stopping = stop.requested  # one that comes later ends the next step instead
-                if stopping and self.settled != step:  # so that `best` has seen the last step
-                    quality = self._quality(step, True, stop, progress)
-                evaluating = time.monotonic() - started  # is not training time
-                last_time, deadline = last_time + evaluating, deadline + evaluating
-                if step % config.log_every == 0 or last or quality:
-                    now = time.monotonic()
-                    losses = {name: float(value) for name, value in result.items()}
-                    rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
-                    self._log(step, epoch + 1, losses, rate, quality)
-                    last_log, last_time = step, now
-                if quality:
-                    progress.line(self.quality.summary(step, quality))
-                progress.update(step, epoch + 1, config.epochs, losses,
-                                deadline - time.monotonic() if config.minutes else None)
-                if step % config.checkpoint_every == 0:
-                    self._checkpoint(step)
-                if stopping or self.out_of_time:
-                    break
-            else:  # the epoch line shows its last step's losses, even between log steps
+            epoch = step // per_epoch
+            result = self.train_step(next(batches), tf.constant(step, tf.int64))
+            step += 1
+            self.out_of_time = time.monotonic() >= deadline
+            last = step == total or self.out_of_time
+            started = time.monotonic()
+            quality = self._quality(step, last, stop, progress)  # {} unless due
+            stopping = stop.requested  # one that comes later ends the next step instead
+            if stopping and self.settled != step:  # so that `best` has seen the last step
+                quality = self._quality(step, True, stop, progress)
+            evaluating = time.monotonic() - started  # is not training time
+            last_time, deadline = last_time + evaluating, deadline + evaluating
+            if step % config.log_every == 0 or last or quality:
+                now = time.monotonic()
+                losses = {name: float(value) for name, value in result.items()}
+                rate = (step - last_log) * config.batch_size / max(now - last_time, 1e-9)
+                self._log(step, epoch + 1, losses, rate, quality)
+                last_log, last_time = step, now
+            if quality:
+                progress.line(self.quality.summary(step, quality))
+            progress.update(step, epoch + 1, config.epochs, losses,
+                            deadline - time.monotonic() if config.minutes else None)
+            if step % config.checkpoint_every == 0:
+                self._checkpoint(step)
+            if stopping or self.out_of_time:
+                break
+            if step % per_epoch == 0:  # the epoch line shows its last step's losses
                 losses = {name: float(value) for name, value in result.items()}
                 self._end_of_epoch(step, epoch + 1, losses, progress, final=step >= total)
                 last_time = time.monotonic()  # sampling and saving are not training time
