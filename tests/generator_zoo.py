@@ -117,3 +117,10 @@ def labelled(classes: int = 3, size: int = 16, latent: int = LATENT) -> keras.Mo
     kernel[latent:] *= 4.0
     dense.kernel.assign(kernel)
     return model
+
+
+def phase_spread(kernel: np.ndarray) -> float:
+    """How far a stride-2 transposed kernel's four output phases' summed weights are apart: 0
+    means it draws no checkerboard grid."""
+    phases = [kernel[i::2, j::2].sum(axis=(0, 1)) for i in (0, 1) for j in (0, 1)]
+    return max(float(np.abs(phase - phases[0]).max()) for phase in phases)

@@ -75,6 +75,24 @@ def test_pick_generator_says_which_step_it_took(run: RunFolder) -> None:
         pick_generator(run.path, "newest")
 
 
+def test_the_python_api_loads_the_checkpoint_the_commands_take(run: RunFolder,
+                                                                tmp_path: Path) -> None:
+    from ml5_dcgan_tools import load_generator
+
+    copy = RunFolder(Path(shutil.copytree(run.path, tmp_path / "run")))
+    best = keras.models.load_model(copy.generator_best, compile=False)
+    best.set_weights([w + 1 for w in best.get_weights()])  # unlike the final EMA generator
+    best.save(copy.generator_best)
+
+    def same(a: keras.Model, b: keras.Model) -> bool:
+        return all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights(),
+                                                       strict=True))
+
+    final = keras.models.load_model(copy.generator_ema, compile=False)
+    assert same(load_generator(copy.path), best) and not same(best, final)
+    assert same(load_generator(copy.path, "last"), final)
+
+
 def test_generate_uses_the_best_checkpoint_and_says_so(run: RunFolder, tmp_path: Path,
                                                         capsys) -> None:
     best = json.loads(run.best.read_text())

@@ -8,6 +8,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from generator_zoo import phase_spread
 
 from ml5_dcgan_tools.errors import UserError
 from ml5_dcgan_tools.generators.run_folder import pick_generator
@@ -96,10 +97,8 @@ def test_bad_recipe_values_are_refused_before_training(overrides: dict, message:
 
 
 def _phase_spread(generator: keras.Model) -> float:
-    """How far the four output phases' summed weights of up16 are apart: 0 for no grid."""
-    kernel = generator.get_layer("up16").kernel.numpy()
-    phases = [kernel[i::2, j::2].sum(axis=(0, 1)) for i in (0, 1) for j in (0, 1)]
-    return max(float(np.abs(phase - phases[0]).max()) for phase in phases)
+    """up16's phase spread: 0 for no grid."""
+    return phase_spread(generator.get_layer("up16").kernel.numpy())
 
 
 def test_checkerboard_free_training_keeps_both_generators_without_a_grid() -> None:

@@ -20,21 +20,23 @@ from typing import Any
 
 from ..errors import UsageError, UserError, first_line
 from ..keras_layers import MODEL_CLASSES, check_layer_class
-from .run_folder import find_generator, run_class_names
+from .run_folder import find_generator, pick_generator, run_class_names
 
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MODEL_SUFFIXES = (".keras", ".h5")
 TORCH_SUFFIXES = (".pth", ".pt", ".safetensors")  # read without torch, never unpickled freely
 
 
-def load_generator(source: str | Path) -> Any:
-    """The ``keras.Model`` SOURCE holds (a run folder's EMA generator when it has one)."""
+def load_generator(source: str | Path, checkpoint: str = "best") -> Any:
+    """The ``keras.Model`` SOURCE holds. From a run folder, its `checkpoint` as
+    ``pick_generator`` chooses it (by default the best evaluated step), so that Python gets the
+    generator that ``generate`` and ``export`` take."""
     source = Path(source)
     from ..validation.loading import is_bundle, load_bundle_model
 
     if is_bundle(source):
         return load_bundle_model(source)
-    path = model_file(source)
+    path = model_file(pick_generator(source, checkpoint)[0])
     if path.suffix in TORCH_SUFFIXES:
         from .torch_dcgan import load_torch_generator
 
