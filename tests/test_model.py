@@ -132,3 +132,44 @@ def test_training_flags_shape_the_generator_and_discriminator() -> None:
                                      (discriminator, 0.5, 0.25)):
         norms = [layer for layer in model.layers if type(layer).__name__ == "BatchNormalization"]
         assert norms and all(n.momentum == momentum and n.epsilon == epsilon for n in norms)
+
+
+@pytest.mark.parametrize("num_classes", [0, 3])
+def test_fused_batch_norm_trains_with_the_same_numbers_and_is_never_exported(
+        num_classes: int) -> None:
+    """The training graph's fused BatchNormalization gives Keras' outputs, gradients and moving
+    statistics (generator: rank-2 and rank-4 inputs; discriminator), and the exporter refuses it."""
+    import tensorflow as tf
+
+    from ml5_dcgan_tools.keras_layers import UnsupportedModel, check_layer_classes
+
+    shape = {"latent_dim": 16, "width": 8, "num_classes": num_classes, "bn_momentum": 0.5}
+    rng = np.random.default_rng(0)
+    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, 6)] if num_classes else None
+    for build, inputs in (
+            (build_generator, rng.normal(size=(6, 16)).astype("float32")),
+            (build_discriminator, rng.uniform(-1, 1, (6, 32, 32, 3)).astype("float32"))):
+        kwargs = shape if build is build_generator else {
+            "width": 8, "num_classes": num_classes, "bn_momentum": 0.5}
+        plain, fused = build(32, **kwargs), build(32, **kwargs, fused_batch_norm=True)
+        fused.set_weights(plain.get_weights())
+        given = inputs if labels is None else [inputs, labels]
+        results = []
+        for model in (plain, fused):
+            with tf.GradientTape() as tape:
+                out = model(given, training=True)
+                # Fixed random weights: a plain sum of normalised outputs has no gradient.
+                loss = tf.reduce_sum(out * tf.random.stateless_normal(tf.shape(out), [1, 2]))
+            results.append([out, *tape.gradient(loss, model.trainable_weights),
+                            *model.non_trainable_weights])
+        assert any(type(layer).__name__ == "FusedBatchNormalization" for layer in fused.layers)
+        # atol: the biases before a normalisation have a true gradient of 0, and both are noise.
+        for mine, keras_own in zip(results[1], results[0], strict=True):
+            np.testing.assert_allclose(np.asarray(mine), np.asarray(keras_own), rtol=1e-4,
+                                       atol=1e-4)
+        # Inference reads the moving statistics the same way.
+        np.testing.assert_allclose(np.asarray(fused(given, training=False)),
+                                   np.asarray(plain(given, training=False)), atol=1e-5)
+        if build is build_generator:
+            with pytest.raises(UnsupportedModel, match="FusedBatchNormalization"):
+                check_layer_classes(fused)

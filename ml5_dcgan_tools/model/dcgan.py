@@ -14,6 +14,8 @@ import keras
 import numpy as np
 from keras import layers
 
+from .fused_norm import FusedBatchNormalization
+
 SIZES = (32, 64, 128, 256)
 START = 4  # the generator starts at 4x4 and doubles until it reaches the image size
 
@@ -28,8 +30,8 @@ BN_MOMENTUM = 0.9
 BN_EPSILON = 1e-3
 
 
-def _bn(name: str, momentum: float, epsilon: float) -> layers.BatchNormalization:
-    return layers.BatchNormalization(
+def _bn(name: str, momentum: float, epsilon: float, fused: bool) -> layers.BatchNormalization:
+    return (FusedBatchNormalization if fused else layers.BatchNormalization)(
         momentum=momentum, epsilon=epsilon,
         gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name)
 
@@ -47,13 +49,15 @@ def _channels(width: int, level: int) -> int:
 
 def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
                     bn_momentum: float = BN_MOMENTUM, bn_epsilon: float = BN_EPSILON,
-                    project_bias: bool = True, num_classes: int = 0) -> keras.Model:
+                    project_bias: bool = True, num_classes: int = 0,
+                    fused_batch_norm: bool = False) -> keras.Model:
     """Latent vector (N(0, 1), length `latent_dim`) -> RGB image in [-1, 1], channels last.
 
     `project_bias=False` is the paper's projection (BatchNormalization right after it cancels a
     bias anyway); ml5's own models have the bias. `num_classes` K > 0 makes it conditional: a
     second input `label` (K floats: a one-hot row, or a mix of rows) joins the latent before the
-    projection, with layers every TF.js version computes (Concatenate, Dense)."""
+    projection, with layers every TF.js version computes (Concatenate, Dense).
+    `fused_batch_norm` is for training only (FusedBatchNormalization): the exporter refuses it."""
     n = _doublings(size)
     start_channels = _channels(width, n - 1)
     z = keras.Input((latent_dim,), name="latent")
@@ -63,14 +67,14 @@ def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
         inputs, x = [z, label], layers.Concatenate(name="latent_label")([z, label])
     x = layers.Dense(START * START * start_channels, use_bias=project_bias,
                      kernel_initializer=_init(), name="project")(x)
-    x = _bn("project_bn", bn_momentum, bn_epsilon)(x)
+    x = _bn("project_bn", bn_momentum, bn_epsilon, fused_batch_norm)(x)
     x = layers.Activation("relu", name="project_relu")(x)
     x = layers.Reshape((START, START, start_channels), name="to_4x4")(x)
     for i in range(1, n):
         resolution = START * 2**i
         x = layers.Conv2DTranspose(_channels(width, n - 1 - i), 4, strides=2, padding="same",
                                    kernel_initializer=_init(), name=f"up{resolution}")(x)
-        x = _bn(f"up{resolution}_bn", bn_momentum, bn_epsilon)(x)
+        x = _bn(f"up{resolution}_bn", bn_momentum, bn_epsilon, fused_batch_norm)(x)
         x = layers.Activation("relu", name=f"up{resolution}_relu")(x)
     x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_rgb")(x)
@@ -79,7 +83,8 @@ def build_generator(size: int = 64, latent_dim: int = 128, width: int = 64, *,
 
 
 def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float = BN_MOMENTUM,
-                        bn_epsilon: float = BN_EPSILON, num_classes: int = 0) -> keras.Model:
+                        bn_epsilon: float = BN_EPSILON, num_classes: int = 0,
+                        fused_batch_norm: bool = False) -> keras.Model:
     """RGB image in [-1, 1] -> one logit: strided convolutions with LeakyReLU 0.2.
 
     `num_classes` K > 0 adds a one-hot `label` input and the projection of Miyato & Koyama
@@ -91,7 +96,7 @@ def build_discriminator(size: int = 64, width: int = 64, *, bn_momentum: float =
         x = layers.Conv2D(_channels(width, i), 4, strides=2, padding="same", use_bias=i == 0,
                           kernel_initializer=_init(), name=f"down{size >> (i + 1)}")(x)
         if i > 0:  # no normalisation on the input layer, as in the paper
-            x = _bn(f"down{size >> (i + 1)}_bn", bn_momentum, bn_epsilon)(x)
+            x = _bn(f"down{size >> (i + 1)}_bn", bn_momentum, bn_epsilon, fused_batch_norm)(x)
         x = layers.LeakyReLU(0.2, name=f"down{size >> (i + 1)}_lrelu")(x)
     features = x
     x = layers.Conv2D(1, START, padding="valid", kernel_initializer=_init(), name="to_logit")(x)

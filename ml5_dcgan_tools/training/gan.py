@@ -34,15 +34,17 @@ class Gan:
     def build(cls, config: TrainConfig, loss_scaling: bool, num_classes: int = 0) -> Gan:
         """Call inside the distribution strategy's scope, under the run's dtype policy."""
         architecture = config.generator_architecture(num_classes)
-        generator = build_generator(**architecture)
+        # Trained with the fused BatchNormalization kernel; saved generators are rebuilt plain.
+        generator = build_generator(**architecture, fused_batch_norm=True)
         if config.checkerboard_free_start:
             start_without_checkerboard(generator)
         discriminator = build_discriminator(config.size, config.width,
                                             bn_momentum=config.bn_momentum,
-                                            bn_epsilon=config.bn_epsilon, num_classes=num_classes)
+                                            bn_epsilon=config.bn_epsilon, num_classes=num_classes,
+                                            fused_batch_norm=True)
         ema = None
         if config.ema:
-            ema = build_generator(**architecture)
+            ema = build_generator(**architecture, fused_batch_norm=True)
             ema.set_weights(generator.get_weights())
         optimizers = []
         for model in (generator, discriminator):
