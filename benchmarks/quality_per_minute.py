@@ -75,15 +75,16 @@ def run_peer(data: str, size: int, minutes: float, seed: int, scratch: Path,
     return np.load(out), json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def trainers(variants: list[str], defaults: bool, peer: bool) -> dict[str, Callable]:
+def trainers(variants: list[str], defaults: bool, peers: list[str]) -> dict[str, Callable]:
     """Our defaults, each NAME=FLAGS variant of them (an ablation), and the peer: as the example
     has it, and with our recipe's width, batch and latent (so a lead is the trainer's too)."""
     runs: dict[str, Callable] = {"ml5-dcgan (defaults)": run_ours} if defaults else {}
     for variant in variants:
         name, _, flags = variant.partition("=")
         runs[f"ml5-dcgan {name}"] = functools.partial(run_ours, flags=flags)
-    if peer:
+    if "examples" in peers:
         runs["pytorch/examples DCGAN"] = run_peer
+    if "recipe" in peers:
         runs["PyTorch, ml5-dcgan's recipe"] = functools.partial(run_peer, recipe=OUR_RECIPE)
     return runs
 
@@ -114,11 +115,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("quality-per-minute"))
     parser.add_argument("--variant", action="append", default=[],
                         help='NAME="TRAIN FLAGS": also ml5-dcgan with these flags (an ablation)')
-    parser.add_argument("--no-peer", action="store_true", help="leave the PyTorch peer out")
+    parser.add_argument("--no-peer", action="store_true", help="leave the PyTorch peers out")
+    parser.add_argument("--peers", nargs="+", choices=("examples", "recipe"),
+                        default=["examples", "recipe"],
+                        help="which PyTorch peers: the example as written, with our recipe's sizes")
     parser.add_argument("--no-defaults", action="store_true",
                         help="leave ml5-dcgan's defaults out (variants already compared with them)")
     args = parser.parse_args()
-    runs = trainers(args.variant, not args.no_defaults, not args.no_peer)
+    runs = trainers(args.variant, not args.no_defaults, [] if args.no_peer else args.peers)
     from ml5_dcgan_tools.data import load_images
     from ml5_dcgan_tools.generators.pictures import image_grid, save_png
 

@@ -16,7 +16,7 @@ from PIL import Image
 
 from ml5_dcgan_tools.contract import LAYER_CLASSES
 from ml5_dcgan_tools.errors import UserError
-from ml5_dcgan_tools.generators.pictures import GIF_MOST_FRAMES, progress_gif
+from ml5_dcgan_tools.generators.pictures import GIF_MOST_FRAMES, ProgressGif
 from ml5_dcgan_tools.generators.run_folder import RunFolder
 from ml5_dcgan_tools.training import TrainConfig, resume, train
 from ml5_dcgan_tools.training.metrics import MetricsLog
@@ -258,15 +258,19 @@ def test_a_run_started_from_a_relative_folder_resumes_from_anywhere(
 
 
 def test_progress_gif_keeps_at_most_its_frame_budget(tmp_path: Path) -> None:
-    pngs = []
+    """Rewritten as grids arrive (each frame prepared once): at most GIF_MOST_FRAMES, the
+    first and the newest always in, in order."""
+    gif_path, pngs = tmp_path / "progress.gif", []
+    progress = ProgressGif(gif_path)
     for epoch in range(1, 121):
         pngs.append(tmp_path / f"epoch-{epoch:04d}.png")
         Image.new("RGB", (8, 8), (epoch * 2, 0, 0)).save(pngs[-1])
-    progress_gif(pngs, tmp_path / "progress.gif")
-    with Image.open(tmp_path / "progress.gif") as gif:
-        reds = []
-        for frame in range(gif.n_frames):
-            gif.seek(frame)
-            reds.append(gif.convert("RGB").getpixel((0, 0))[0])
-    assert gif.n_frames == GIF_MOST_FRAMES
-    assert reds[0] == 2 and reds[-1] == 240 and reds == sorted(reds)  # first, last, in order
+        if epoch in (3, 70, 120):
+            progress.update(pngs)
+            with Image.open(gif_path) as gif:
+                reds = []
+                for frame in range(gif.n_frames):
+                    gif.seek(frame)
+                    reds.append(gif.convert("RGB").getpixel((0, 0))[0])
+            assert len(reds) == min(epoch, GIF_MOST_FRAMES)
+            assert reds[0] == 2 and reds[-1] == 2 * epoch and reds == sorted(reds)

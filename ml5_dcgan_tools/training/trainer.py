@@ -19,10 +19,10 @@ from ..data import ImageSet, load_images
 from ..data.pipeline import batches_from
 from ..errors import UserError
 from ..generators.pictures import (
+    ProgressGif,
     class_rows,
     fixed_latents,
     image_grid,
-    progress_gif,
     save_png,
     to_uint8,
 )
@@ -163,6 +163,7 @@ class _Loop:
         self.labels = images.labels
         self.train_step = make_train_step(gan, config, strategy)
         self.events = EventWriter(out.tensorboard)
+        self.progress_gif = ProgressGif(out.progress_gif)
         self.writer = BackgroundWriter()  # files are written off the training thread
         self.architecture = config.generator_architecture(gan.num_classes)
         grid_size = 64 if config.size <= 64 else 16
@@ -278,7 +279,7 @@ class _Loop:
     def _write_samples(self, step: int, epoch: int, pixels: np.ndarray) -> None:
         grid = image_grid(pixels, self.columns)
         save_png(grid, self.out.sample_path(epoch))
-        progress_gif(sorted(self.out.samples.glob("epoch-*.png")), self.out.progress_gif)
+        self.progress_gif.update(sorted(self.out.samples.glob("epoch-*.png")))
         self.events.image(step, "samples", grid)
 
     def _checkpoint(self, step: int) -> None:
